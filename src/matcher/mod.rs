@@ -1,0 +1,751 @@
+//! The matcher: free text in, a verdict out — listed (with the code), unsure (with candidates to
+//! ask about) or not listed (with the nearest listed professions). Pure library code: it knows
+//! nothing of Telegram.
+//!
+//! normalize → variants (as typed, wrong layout, transliterated) → words and stems → candidate
+//! phrases from an inverted index → score (see `score`) → verdict. The index holds the listed
+//! professions' names and aliases, the generic words of `data/lexicon.toml`, and the vocabulary of
+//! occupations that are not on the list; all three compete, so a query closest to "хирург" is
+//! answered "not listed" rather than fuzzily matched to "нейрохирург".
+
+pub mod layout;
+pub mod morph;
+pub mod normalize;
+pub mod score;
+pub mod translit;
+
+use crate::catalog::{Catalog, Code, PerLang, Profession};
+use crate::lang::Lang;
+use morph::Morph;
+use normalize::{Script, Word};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// A listed profession needs at least this score to be answered "listed". Below it the best we
+/// can say is "unsure". Set on the labelled set as the lowest value that keeps false "listed"
+/// answers at zero while official names with one typo or an extra word still pass.
+pub const LISTED_MIN: f32 = 0.86;
+/// …and must lead the next listed profession by this much; otherwise the user is asked.
+pub const LISTED_MARGIN: f32 = 0.04;
+/// Below this nothing on the list is near enough to ask about: "not listed".
+pub const UNSURE_MIN: f32 = 0.5;
+/// A generic word ("врач", "developer") wins when it scores at least this and no listed
+/// profession beats it.
+pub const GENERIC_MIN: f32 = 0.75;
+/// An occupation that is not on the list wins when it scores at least this and is within
+/// [`TIE`] of the best listed one: in a tie the safe answer is "not listed".
+pub const NOT_LISTED_MIN: f32 = 0.7;
+pub const TIE: f32 = 0.02;
+/// Wrong-layout and transliterated readings score a little less than the text as typed, so a real
+/// word is never outvoted by an accidental reading of it.
+pub const VARIANT_PENALTY: f32 = 0.97;
+/// Seniority, stack and similar qualifier words weigh this fraction of a normal word.
+pub const QUALIFIER_WEIGHT: f32 = 0.2;
+/// At most this many candidates in a clarifying question.
+pub const MAX_CANDIDATES: usize = 10;
+/// Suggestions with a "not listed" answer.
+pub const NEAR_CANDIDATES: usize = 3;
+/// Only this many words of a query are matched (a job title and its frame fit well within).
+pub const MAX_WORDS: usize = 24;
+/// A shortened official name ("инженер неорганических веществ") is listed when every word of
+/// the query belongs to one phrase, that phrase covers at least this share of its weight, and one
+/// of the words is distinctive of the profession (no other target uses it) — and nothing else on
+/// the list comes within [`PARTIAL_MARGIN`].
+pub const PARTIAL_RECALL_MIN: f32 = 0.6;
+pub const PARTIAL_MARGIN: f32 = 0.1;
+/// A distinctive word counts only when matched this well (exact, or a one-letter typo).
+pub const DISTINCTIVE_SIM: f32 = 0.85;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    Listed,
+    Unsure,
+    NotListed,
+}
+
+impl VerdictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictKind::Listed => "listed",
+            VerdictKind::Unsure => "unsure",
+            VerdictKind::NotListed => "not_listed",
+        }
+    }
+}
+
+/// Why the verdict is what it is; the reply uses it to word the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum Reason {
+    /// Matched a name or alias of the profession.
+    Name,
+    /// A code typed by the user that is on the list.
+    Code,
+    /// A generic word that fits several listed professions.
+    Generic,
+    /// Several listed professions fit equally well.
+    Ambiguous,
+    /// Something on the list is near, but not near enough to say so.
+    Weak,
+    /// A unit group or short code: its listed members are offered.
+    CodeGroup(String),
+    /// A code that is not on the list.
+    CodeNotListed(String),
+    /// Recognised as an occupation that is not on the list.
+    OtherOccupation,
+    /// Nothing recognisable (chat, garbage, empty).
+    NotUnderstood,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub code: Code,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub kind: VerdictKind,
+    pub code: Option<Code>,
+    pub candidates: Vec<Candidate>,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Listed(u16),
+    NotListed(u16),
+    Generic(u16),
+}
+
+struct Phrase {
+    target: Target,
+    tokens: Vec<u32>,
+    weights: Vec<f32>,
+    total: f32,
+}
+
+/// An analysed query word: its stem and whether it is a qualifier.
+struct QWord {
+    stem: Vec<char>,
+    qualifier: bool,
+}
+
+/// A piece of the query matched against the vocabulary: one word, or two adjacent words joined
+/// (`нейро хирург` → `нейрохирург`).
+struct Unit {
+    first: usize,
+    last: usize,
+    hits: Vec<(u32, f32)>,
+}
+
+#[derive(Default)]
+struct Scores {
+    listed: Vec<f32>,
+    /// Per listed profession: the best recall of a phrase that explains the whole query and
+    /// shares a distinctive word with it (see `Matcher::owner`).
+    partial: Vec<f32>,
+    not_listed: (f32, Option<u16>),
+    generic: (f32, Option<u16>),
+}
+
+impl Scores {
+    fn top(&self) -> f32 {
+        let l = self.listed.iter().copied().fold(0.0, f32::max);
+        l.max(self.not_listed.0).max(self.generic.0)
+    }
+}
+
+pub struct Matcher {
+    catalog: Arc<Catalog>,
+    morph: Morph,
+    vocab: Vec<Vec<char>>,
+    vocab_ids: HashMap<String, u32>,
+    weight: Vec<f32>,
+    postings: Vec<Vec<u32>>,
+    /// For each vocabulary entry, the one listed profession that alone uses it, if any
+    /// (`неорганическ` → 2145-9-005): such a word identifies the profession on its own.
+    owner: Vec<Option<u16>>,
+    /// Vocabulary entries used by listed phrases: where "near" suggestions are looked for.
+    listed_vocab: Vec<u32>,
+    phrases: Vec<Phrase>,
+    stopwords: HashSet<String>,
+    qualifiers: HashSet<String>,
+    abbreviations: Vec<(String, Vec<Word>, bool)>,
+    unknown_weight: f32,
+}
+
+impl Matcher {
+    pub fn new(catalog: Arc<Catalog>) -> Matcher {
+        let lex = &catalog.lexicon;
+        let folded_set = |p: &PerLang| -> HashSet<String> { p.iter().map(|(_, w)| normalize::word(w).folded).collect() };
+        let mut m = Matcher {
+            morph: Morph::default(),
+            vocab: Vec::new(),
+            vocab_ids: HashMap::new(),
+            weight: Vec::new(),
+            postings: Vec::new(),
+            owner: Vec::new(),
+            listed_vocab: Vec::new(),
+            phrases: Vec::new(),
+            stopwords: folded_set(&lex.stopwords),
+            qualifiers: folded_set(&lex.qualifiers),
+            abbreviations: lex.abbreviations.iter().map(|a| (a.from.clone(), normalize::words(&a.to), a.exact_case)).collect(),
+            unknown_weight: 1.0,
+            catalog: catalog.clone(),
+        };
+        let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
+        for (i, p) in catalog.professions.iter().enumerate() {
+            let t = Target::Listed(i as u16);
+            for lang in Lang::ALL {
+                add(&mut m, p.name.get(lang), t);
+            }
+            for (_, a) in p.aliases.iter() {
+                add(&mut m, a, t);
+            }
+        }
+        for (i, g) in lex.generic.iter().enumerate() {
+            for (_, term) in g.terms.iter() {
+                add(&mut m, term, Target::Generic(i as u16));
+            }
+        }
+        for (i, g) in catalog.not_listed.iter().enumerate() {
+            for (_, term) in g.terms.iter() {
+                add(&mut m, term, Target::NotListed(i as u16));
+            }
+        }
+        m.finish();
+        m
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    fn intern(&mut self, stem: String) -> u32 {
+        if let Some(&id) = self.vocab_ids.get(&stem) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab.push(stem.chars().collect());
+        self.vocab_ids.insert(stem, id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    fn add_phrase(&mut self, text: &str, target: Target) {
+        let words = self.analyze(text);
+        if words.is_empty() {
+            return;
+        }
+        let mut variants = vec![words];
+        // "web developer" is also typed "webdeveloper": index the joined form of short phrases.
+        if (2..=3).contains(&variants[0].len()) {
+            let joined = variants[0].iter().map(|w| w.0.folded.as_str()).collect::<String>();
+            let kazakh = variants[0].iter().any(|w| w.0.kazakh);
+            let w = Word { lower: joined.clone(), folded: joined, kazakh };
+            variants.push(vec![(w, false)]);
+        }
+        for words in variants {
+            let id = self.phrases.len() as u32;
+            let mut tokens = Vec::new();
+            let mut quals = Vec::new();
+            for (w, q) in &words {
+                let t = self.intern(self.morph.stem(w));
+                if !tokens.contains(&t) {
+                    tokens.push(t);
+                    quals.push(*q);
+                    self.postings[t as usize].push(id);
+                }
+            }
+            if matches!(target, Target::Listed(_)) {
+                self.listed_vocab.extend(&tokens);
+            }
+            let weights = quals.iter().map(|&q| if q { QUALIFIER_WEIGHT } else { 1.0 }).collect();
+            self.phrases.push(Phrase { target, tokens, weights, total: 0.0 });
+        }
+    }
+
+    /// Inverse document frequencies once every phrase is in.
+    fn finish(&mut self) {
+        let n = self.phrases.len().max(1) as f32;
+        self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
+        self.unknown_weight = (1.0 + n).ln();
+        for p in &mut self.phrases {
+            for (w, t) in p.weights.iter_mut().zip(&p.tokens) {
+                *w *= self.weight[*t as usize];
+            }
+            p.total = p.weights.iter().sum();
+        }
+        self.owner = self
+            .postings
+            .iter()
+            .map(|ps| {
+                let mut it = ps.iter().map(|p| self.phrases[*p as usize].target);
+                match it.next() {
+                    Some(Target::Listed(i)) if it.all(|t| matches!(t, Target::Listed(j) if j == i)) => Some(i),
+                    _ => None,
+                }
+            })
+            .collect();
+        self.listed_vocab.sort_unstable();
+        self.listed_vocab.dedup();
+    }
+
+    /// Words of a text after abbreviations and stopwords, each flagged as qualifier or not.
+    fn analyze(&self, text: &str) -> Vec<(Word, bool)> {
+        let mut out = Vec::new();
+        for raw in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            let expanded = self.abbreviations.iter().find(|(from, _, exact)| if *exact { raw == from } else { raw.to_lowercase() == from.to_lowercase() });
+            let words = match expanded {
+                Some((_, to, _)) => to.clone(),
+                None => vec![normalize::word(raw)],
+            };
+            for w in words {
+                if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                let q = self.qualifiers.contains(&w.folded);
+                out.push((w, q));
+                if out.len() >= MAX_WORDS {
+                    return out;
+                }
+            }
+        }
+        out
+    }
+
+    /// Vocabulary entries like `stem`: the exact one if known, else fuzzy neighbours.
+    fn lookup(&self, stem: &[char], allow_prefix: bool) -> Vec<(u32, f32)> {
+        let s: String = stem.iter().collect();
+        if let Some(&id) = self.vocab_ids.get(&s) {
+            return vec![(id, 1.0)];
+        }
+        if stem.len() < score::FUZZY_MIN_LEN {
+            return Vec::new();
+        }
+        let mut hits: Vec<(u32, f32)> = self
+            .vocab
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.len() >= score::FUZZY_MIN_LEN && (v.len().abs_diff(stem.len()) <= 3 || v[0] == stem[0]))
+            .filter_map(|(i, v)| {
+                let s = score::word_similarity(stem, v, allow_prefix);
+                (s > 0.0).then_some((i as u32, s))
+            })
+            .collect();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+        hits.truncate(6);
+        hits
+    }
+
+    fn score_text(&self, text: &str, mut trace: Option<&mut Vec<(u32, f32, f32, f32)>>) -> Scores {
+        let words = self.analyze(text);
+        let n = self.catalog.professions.len();
+        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], ..Default::default() };
+        if words.is_empty() {
+            return sc;
+        }
+        let qwords: Vec<QWord> = words.iter().map(|(w, q)| QWord { stem: self.morph.stem(w).chars().collect(), qualifier: *q }).collect();
+        let mut units: Vec<Unit> = qwords.iter().enumerate().map(|(i, q)| Unit { first: i, last: i, hits: self.lookup(&q.stem, true) }).collect();
+        for i in 0..words.len().saturating_sub(1) {
+            let joined = format!("{}{}", words[i].0.folded, words[i + 1].0.folded);
+            let w = Word { lower: joined.clone(), folded: joined, kazakh: words[i].0.kazakh || words[i + 1].0.kazakh };
+            let stem: Vec<char> = self.morph.stem(&w).chars().collect();
+            // Two words joined must spell a known word, not merely begin like one.
+            let hits = self.lookup(&stem, false);
+            if !hits.is_empty() {
+                units.push(Unit { first: i, last: i + 1, hits });
+            }
+        }
+        // Each query word weighs what its best-known reading weighs; unknown words weigh as much
+        // as the rarest known word (an unexplained informative word is a reason for doubt).
+        let qweights: Vec<f32> = qwords
+            .iter()
+            .enumerate()
+            .map(|(j, q)| {
+                let known = units
+                    .iter()
+                    .filter(|u| u.first <= j && j <= u.last)
+                    .flat_map(|u| u.hits.iter().map(|(id, _)| self.weight[*id as usize]))
+                    .fold(0.0f32, f32::max);
+                let base = if known > 0.0 { known } else if q.stem.len() >= 3 { self.unknown_weight } else { self.unknown_weight * 0.3 };
+                if q.qualifier {
+                    base * QUALIFIER_WEIGHT
+                } else {
+                    base
+                }
+            })
+            .collect();
+        let qtotal: f32 = qweights.iter().sum();
+
+        let mut seen = HashSet::new();
+        let mut unit_best = vec![0.0f32; units.len()];
+        for u in &units {
+            for (id, _) in &u.hits {
+                for &p in &self.postings[*id as usize] {
+                    if !seen.insert(p) {
+                        continue;
+                    }
+                    let phrase = &self.phrases[p as usize];
+                    unit_best.iter_mut().for_each(|x| *x = 0.0);
+                    let mut covered = 0.0;
+                    let mut distinctive = false;
+                    for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
+                        let mut best = 0.0f32;
+                        for (ui, u2) in units.iter().enumerate() {
+                            for (hid, s) in &u2.hits {
+                                if hid == t {
+                                    best = best.max(*s);
+                                    unit_best[ui] = 1.0;
+                                }
+                            }
+                        }
+                        covered += w * best;
+                        if best >= DISTINCTIVE_SIM && matches!((self.owner[*t as usize], phrase.target), (Some(o), Target::Listed(i)) if o == i) {
+                            distinctive = true;
+                        }
+                    }
+                    let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
+                    let explained: f32 = qweights
+                        .iter()
+                        .enumerate()
+                        .map(|(j, w)| {
+                            let m = units.iter().zip(&unit_best).filter(|(u, _)| u.first <= j && j <= u.last).map(|(_, b)| *b).fold(0.0f32, f32::max);
+                            w * m
+                        })
+                        .sum();
+                    let precision = if qtotal > 0.0 { explained / qtotal } else { 0.0 };
+                    let s = score::combine(recall, precision);
+                    if let Some(trace) = trace.as_deref_mut() {
+                        trace.push((p, recall, precision, s));
+                    }
+                    match phrase.target {
+                        Target::Listed(i) => {
+                            let slot = &mut sc.listed[i as usize];
+                            *slot = slot.max(s);
+                            if distinctive && precision >= 0.999 {
+                                let slot = &mut sc.partial[i as usize];
+                                *slot = slot.max(recall);
+                            }
+                        }
+                        Target::NotListed(g) => {
+                            if s > sc.not_listed.0 {
+                                sc.not_listed = (s, Some(g));
+                            }
+                        }
+                        Target::Generic(g) => {
+                            if s > sc.generic.0 {
+                                sc.generic = (s, Some(g));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        sc
+    }
+
+    /// The readings of a query worth scoring: as typed, and (for one-script text) the wrong-layout
+    /// and transliterated readings.
+    fn variants(cleaned: &str) -> Vec<(String, f32)> {
+        let mut v = vec![(cleaned.to_string(), 1.0)];
+        let lower = cleaned.to_lowercase();
+        match normalize::script(&lower) {
+            Script::Latin => {
+                if let Some(s) = layout::latin_to_cyrillic(&lower) {
+                    v.push((s, VARIANT_PENALTY));
+                }
+                if let Some(s) = translit::latin_to_cyrillic(&lower) {
+                    v.push((s, VARIANT_PENALTY));
+                }
+            }
+            Script::Cyrillic => {
+                if let Some(s) = layout::cyrillic_to_latin(&lower) {
+                    v.push((s, VARIANT_PENALTY));
+                }
+            }
+            _ => {}
+        }
+        v
+    }
+
+    /// Answers one query.
+    pub fn match_query(&self, query: &str) -> Verdict {
+        let cleaned = normalize::clean(query);
+        if let Some(v) = self.match_code(&cleaned) {
+            return v;
+        }
+        let mut best: Option<(Scores, f32)> = None;
+        for (text, penalty) in Self::variants(&cleaned) {
+            let sc = self.score_text(&text, None);
+            let top = sc.top() * penalty;
+            if best.as_ref().is_none_or(|(_, b)| top > *b) {
+                best = Some((apply_penalty(sc, penalty), top));
+            }
+        }
+        let (sc, _) = best.unwrap_or_default();
+        self.decide(&cleaned, sc)
+    }
+
+    /// A maintainer's view of how a query was scored: the best phrases of each reading.
+    pub fn explain(&self, query: &str) -> String {
+        let cleaned = normalize::clean(query);
+        let mut out = String::new();
+        for (text, penalty) in Self::variants(&cleaned) {
+            let mut trace = Vec::new();
+            let words: Vec<String> = self.analyze(&text).iter().map(|(w, q)| format!("{}{}", self.morph.stem(w), if *q { "?" } else { "" })).collect();
+            self.score_text(&text, Some(&mut trace));
+            trace.sort_by(|a, b| b.3.total_cmp(&a.3));
+            out.push_str(&format!("reading {text:?} (x{penalty}) words {words:?}\n"));
+            for (p, r, pr, s) in trace.iter().take(8) {
+                let ph = &self.phrases[*p as usize];
+                let toks: Vec<String> = ph.tokens.iter().zip(&ph.weights).map(|(t, w)| format!("{}:{w:.1}", self.vocab[*t as usize].iter().collect::<String>())).collect();
+                let target = match ph.target {
+                    Target::Listed(i) => self.catalog.professions[i as usize].code.to_string(),
+                    Target::NotListed(g) => format!("NOT:{}", self.catalog.not_listed[g as usize].isco),
+                    Target::Generic(g) => format!("GEN#{g}"),
+                };
+                out.push_str(&format!("  {s:.3} r={r:.2} p={pr:.2} {target} {toks:?}\n"));
+            }
+        }
+        out
+    }
+
+    fn ranked(&self, sc: &Scores) -> Vec<Candidate> {
+        let mut c: Vec<Candidate> = sc
+            .listed
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(i, s)| Candidate { code: self.catalog.professions[i].code.clone(), score: round(*s) })
+            .collect();
+        c.sort_by(|a, b| b.score.total_cmp(&a.score));
+        c
+    }
+
+    fn decide(&self, cleaned: &str, sc: Scores) -> Verdict {
+        let ranked = self.ranked(&sc);
+        let (l1, l2) = (ranked.first().map_or(0.0, |c| c.score), ranked.get(1).map_or(0.0, |c| c.score));
+        let (n, ng) = sc.not_listed;
+        let (g, gg) = sc.generic;
+
+        if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
+            let field = ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone());
+            return self.not_listed(cleaned, &ranked, field.as_deref(), Reason::OtherOccupation);
+        }
+        let listed_ok = l1 >= LISTED_MIN && l1 - l2 >= LISTED_MARGIN;
+        let partial_ok = ranked.first().is_some_and(|c| {
+            let i = self.index_of(&c.code);
+            sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
+        });
+        if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
+            let group = &self.catalog.lexicon.generic[gi as usize];
+            let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(0.0, |c| c.score);
+            let mut cands: Vec<Candidate> = group.codes.iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
+            // Stable: data order breaks ties, so the most typical member comes first.
+            cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+            cands.truncate(MAX_CANDIDATES);
+            return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic };
+        }
+        if listed_ok || (partial_ok && g < l1 + TIE) {
+            return Verdict { kind: VerdictKind::Listed, code: Some(ranked[0].code.clone()), candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(), reason: Reason::Name };
+        }
+        if l1 >= UNSURE_MIN {
+            let spread = if l1 >= LISTED_MIN { 0.05 } else { 0.15 };
+            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + spread >= l1).take(MAX_CANDIDATES).collect();
+            let reason = if l1 >= LISTED_MIN { Reason::Ambiguous } else { Reason::Weak };
+            return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason };
+        }
+        let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
+        let field = ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone()).filter(|_| n >= UNSURE_MIN);
+        self.not_listed(cleaned, &ranked, field.as_deref(), reason)
+    }
+
+    /// A "not listed" verdict with the nearest listed professions: those the query partly
+    /// matched, then those whose words contain the query's words (`хирург` → нейрохирург), then
+    /// the field of the occupation it was recognised as.
+    fn not_listed(&self, cleaned: &str, ranked: &[Candidate], field: Option<&str>, reason: Reason) -> Verdict {
+        let mut near: Vec<Candidate> = ranked.iter().filter(|c| c.score >= 0.2).take(NEAR_CANDIDATES).cloned().collect();
+        if near.len() < NEAR_CANDIDATES && reason != Reason::NotUnderstood {
+            let stems: Vec<Vec<char>> = self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w).chars().collect()).filter(|s: &Vec<char>| s.len() >= 5).collect();
+            for id in &self.listed_vocab {
+                let v = &self.vocab[*id as usize];
+                if stems.iter().any(|s| contains(v, s)) {
+                    for &p in &self.postings[*id as usize] {
+                        if let Target::Listed(i) = self.phrases[p as usize].target {
+                            self.push_near(&mut near, &self.catalog.professions[i as usize], 0.3);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(f) = field {
+            for p in self.catalog.professions.iter().filter(|p| p.fields.iter().any(|x| x == f)) {
+                self.push_near(&mut near, p, 0.1);
+            }
+        }
+        near.truncate(NEAR_CANDIDATES);
+        Verdict { kind: VerdictKind::NotListed, code: None, candidates: near, reason }
+    }
+
+    fn index_of(&self, code: &Code) -> usize {
+        self.catalog.professions.iter().position(|p| &p.code == code).unwrap_or(0)
+    }
+
+    fn push_near(&self, near: &mut Vec<Candidate>, p: &Profession, score: f32) {
+        if near.len() < NEAR_CANDIDATES && !near.iter().any(|c| c.code == p.code) {
+            near.push(Candidate { code: p.code.clone(), score });
+        }
+    }
+
+    /// Codes: a full code (`3521 3 003`, `2211.7.002`), a short form (`2166-1`), or a four-digit
+    /// unit group (`2512`) when the message is little else.
+    fn match_code(&self, cleaned: &str) -> Option<Verdict> {
+        let runs = digit_runs(cleaned);
+        let run = runs.iter().find(|d| d.len() == 8 || d.len() == 5).or_else(|| {
+            let rest_is_empty = self.analyze(cleaned).iter().all(|(w, _)| CODE_WORDS.contains(&w.folded.as_str()));
+            runs.iter().find(|d| d.len() == 4 && rest_is_empty)
+        })?;
+        let profs = &self.catalog.professions;
+        let members = |prefix: &str| -> Vec<Candidate> {
+            profs.iter().filter(|p| p.code.as_str().replace('-', "").starts_with(prefix)).map(|p| Candidate { code: p.code.clone(), score: 1.0 }).collect()
+        };
+        if let Some(code) = Code::from_digits(run) {
+            if let Some(p) = self.catalog.profession(&code) {
+                return Some(Verdict { kind: VerdictKind::Listed, code: Some(p.code.clone()), candidates: vec![Candidate { code: p.code.clone(), score: 1.0 }], reason: Reason::Code });
+            }
+        }
+        let shown = match run.len() {
+            8 => format!("{}-{}-{}", &run[..4], &run[4..5], &run[5..]),
+            5 => format!("{}-{}", &run[..4], &run[4..]),
+            _ => run.clone(),
+        };
+        // A full code under a listed short form (2166-1-xxx under 2166-1) or members of a group.
+        let mut cands = if run.len() == 8 { members(&run[..5]).into_iter().filter(|c| c.code.as_str().len() == 6).collect() } else { members(run) };
+        if !cands.is_empty() {
+            cands.truncate(MAX_CANDIDATES);
+            return Some(Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::CodeGroup(shown) });
+        }
+        let mut near = members(&run[..4]);
+        near.iter_mut().for_each(|c| c.score = 0.5);
+        near.truncate(NEAR_CANDIDATES);
+        Some(Verdict { kind: VerdictKind::NotListed, code: None, candidates: near, reason: Reason::CodeNotListed(shown) })
+    }
+}
+
+/// Words that may stand beside a code without making it a sentence.
+const CODE_WORDS: &[&str] = &["код", "code", "нкз", "коды", "кода", "группа", "group", "коды", "коде", "кодом", "нкз01", "classifier", "классификатор"];
+
+fn apply_penalty(mut sc: Scores, penalty: f32) -> Scores {
+    if penalty < 1.0 {
+        sc.listed.iter_mut().for_each(|s| *s *= penalty);
+        sc.partial.iter_mut().for_each(|s| *s *= penalty);
+        sc.not_listed.0 *= penalty;
+        sc.generic.0 *= penalty;
+    }
+    sc
+}
+
+fn round(s: f32) -> f32 {
+    (s * 1000.0).round() / 1000.0
+}
+
+fn contains(hay: &[char], needle: &[char]) -> bool {
+    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings.
+fn digit_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut cur = String::new();
+    let mut pending_sep = false;
+    let mut prev_alpha = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if prev_alpha && cur.is_empty() {
+                // digits glued to a word (`c1`, `5лет`) are not a code
+            }
+            cur.push(c);
+            pending_sep = false;
+        } else if matches!(c, ' ' | '-' | '.' | '_' | '/' | '–' | '—' | '\u{a0}') && !cur.is_empty() && !pending_sep {
+            pending_sep = true;
+        } else {
+            if !cur.is_empty() {
+                runs.push(std::mem::take(&mut cur));
+            }
+            pending_sep = false;
+        }
+        prev_alpha = c.is_alphabetic();
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn m() -> &'static Matcher {
+        static M: OnceLock<Matcher> = OnceLock::new();
+        M.get_or_init(|| Matcher::new(Arc::new(Catalog::embedded().unwrap())))
+    }
+
+    fn listed(q: &str) -> Option<String> {
+        let v = m().match_query(q);
+        (v.kind == VerdictKind::Listed).then(|| v.code.unwrap().to_string())
+    }
+
+    #[test]
+    fn official_names_are_listed() {
+        for p in &m().catalog().professions {
+            assert_eq!(listed(&p.name.ru).as_deref(), Some(p.code.as_str()), "{}", p.name.ru);
+        }
+    }
+
+    #[test]
+    fn digit_runs_join_separators() {
+        assert_eq!(digit_runs("код 3521 3 003"), ["35213003"]);
+        assert_eq!(digit_runs("2211.7.002"), ["22117002"]);
+        assert_eq!(digit_runs("5 лет, 2512"), ["5", "2512"]);
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(listed("3521 3 003").as_deref(), Some("3521-3-003"));
+        let v = m().match_query("2512-1-999");
+        assert_eq!(v.kind, VerdictKind::NotListed);
+        assert_eq!(v.reason, Reason::CodeNotListed("2512-1-999".into()));
+        let v = m().match_query("2524");
+        assert_eq!(v.kind, VerdictKind::Unsure);
+        assert_eq!(v.candidates.len(), 3);
+    }
+
+    #[test]
+    fn near_misses_are_not_listed() {
+        for q in ["хирург", "стоматолог", "медсестра", "тестировщик", "учитель информатики", "инженер-строитель", "архитектор зданий"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
+    }
+
+    #[test]
+    fn generic_words_ask() {
+        for q in ["врач", "инженер", "developer", "архитектор", "designer", "специалист"] {
+            let v = m().match_query(q);
+            assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
+            assert!(v.candidates.len() >= 2 && v.candidates.len() <= MAX_CANDIDATES, "{q}");
+        }
+    }
+
+    #[test]
+    fn empty_and_garbage() {
+        for q in ["", "   ", ".", "/start", "qwerty", "🙂🙂🙂", "\u{0}\u{1}"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q:?}");
+        }
+    }
+}

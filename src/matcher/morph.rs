@@ -1,0 +1,101 @@
+//! Word endings: the Russian and English Snowball stemmers (rust-stemmers) and a small Kazakh
+//! suffix stripper, so `программистом`, `developers` and `бағдарламашымын` meet their base forms.
+//! The same function stems the index and the query, so the stems only need to be consistent, not
+//! linguistically perfect.
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::normalize::Word;
+
+pub struct Morph {
+    ru: Stemmer,
+    en: Stemmer,
+}
+
+impl Default for Morph {
+    fn default() -> Self {
+        Morph { ru: Stemmer::create(Algorithm::Russian), en: Stemmer::create(Algorithm::English) }
+    }
+}
+
+/// Kazakh endings in folded spelling (see `normalize::fold_char`), longest first within a class.
+/// Personal endings (`-мын` "I am"), case endings, possessives and the plural, in the order they
+/// are peeled off a word.
+const KK_PERSONAL: &[&str] = &["мыз", "миз", "пыз", "пиз", "быз", "биз", "сыз", "сиз", "мын", "мин", "пын", "пин", "бын", "бин", "сын", "син"];
+const KK_CASE: &[&str] = &[
+    "ынан", "инен", "нын", "нин", "дын", "дин", "тын", "тин", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "мен", "пен", "бен", "ына", "ине", "ны", "ни", "ды", "ди",
+    "ты", "ти", "га", "ге", "ка", "ке", "да", "де", "та", "те",
+];
+const KK_POSSESSIVE: &[&str] = &["сы", "си", "ым", "им", "ы", "и"];
+const KK_PLURAL: &[&str] = &["лар", "лер", "дар", "дер", "тар", "тер"];
+
+/// A stem shorter than this is not cut further: short Kazakh roots would collide.
+const KK_MIN_STEM: usize = 4;
+
+impl Morph {
+    pub fn stem(&self, w: &Word) -> String {
+        let s = w.folded.as_str();
+        if s.chars().all(|c| c.is_ascii_digit()) {
+            return s.to_string();
+        }
+        if w.kazakh {
+            kazakh_stem(s)
+        } else if s.chars().any(crate::lang::is_cyrillic) {
+            self.ru.stem(s).into_owned()
+        } else if s.chars().all(|c| c.is_ascii_alphanumeric()) {
+            self.en.stem(s).into_owned()
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn strip_one(s: &str, suffixes: &[&str]) -> Option<String> {
+    let n = s.chars().count();
+    suffixes.iter().find_map(|suf| {
+        let k = suf.chars().count();
+        (s.ends_with(suf) && n - k >= KK_MIN_STEM).then(|| s[..s.len() - suf.len()].to_string())
+    })
+}
+
+pub fn kazakh_stem(s: &str) -> String {
+    let mut cur = s.to_string();
+    for class in [KK_PERSONAL, KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE] {
+        if let Some(next) = strip_one(&cur, class) {
+            cur = next;
+        }
+    }
+    cur
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::normalize::word;
+    use super::*;
+
+    fn st(s: &str) -> String {
+        Morph::default().stem(&word(s))
+    }
+
+    #[test]
+    fn russian_inflections_meet() {
+        assert_eq!(st("программистом"), st("программист"));
+        assert_eq!(st("разработчиком"), st("разработчик"));
+        assert_eq!(st("онкологом"), st("онколог"));
+        assert_eq!(st("ёлкой"), st("елка"));
+    }
+
+    #[test]
+    fn english_inflections_meet() {
+        assert_eq!(st("developers"), st("developer"));
+    }
+
+    #[test]
+    fn kazakh_endings_meet() {
+        assert_eq!(st("бағдарламашымын"), st("бағдарламашы"));
+        assert_eq!(st("дәрігермін"), st("дәрігер"));
+        assert_eq!(st("дәрігері"), st("дәрігер"));
+        assert_eq!(st("мұғалімі"), st("мұғалім"));
+        assert_eq!(st("әзірлеушісі"), st("әзірлеуші"));
+    }
+}

@@ -1,0 +1,154 @@
+//! Text clean-up shared by the query and the index: bound the length, drop what is not text,
+//! unify letters that people type interchangeably, split into words.
+
+use crate::lang::{is_cyrillic, is_kazakh_letter};
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Queries are cut to this many characters before matching: the longest official name is 118
+/// characters, and a sentence around a job title fits well within 256. Anything longer is a paste
+/// of something else; cutting keeps matching time bounded whatever arrives.
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// Cleans raw input: cut at [`MAX_QUERY_CHARS`], NFKC (full-width and compatibility forms become
+/// plain letters), control and format characters (zero-width, bidi overrides, NUL) become spaces,
+/// combining marks left over after composition are dropped, case is folded.
+pub fn clean(raw: &str) -> String {
+    let cut: String = raw.chars().take(MAX_QUERY_CHARS).collect();
+    let mut out = String::with_capacity(cut.len());
+    for c in cut.nfkc() {
+        if c.is_control() || is_format(c) {
+            out.push(' ');
+        } else if is_combining_mark(c) {
+            continue;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Unicode format characters (category Cf) that survive NFKC: zero-width joiners and spaces,
+/// bidi marks and overrides, the BOM, soft hyphen, word joiner.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// A word of the input, lower-cased; `kazakh` says whether it was written with letters only
+/// Kazakh has (it decides which stemmer applies), `folded` is the form used for matching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    pub lower: String,
+    pub folded: String,
+    pub kazakh: bool,
+}
+
+/// Splits into words on anything that is not a letter or a digit.
+pub fn words(text: &str) -> Vec<Word> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(word)
+        .collect()
+}
+
+pub fn word(w: &str) -> Word {
+    let lower = w.to_lowercase();
+    let has_cyr = lower.chars().any(is_cyrillic);
+    // Latin look-alikes inside a Cyrillic word (a Latin `i` for Kazakh `і`, `ə` for `ә`) are
+    // what people without a Kazakh keyboard type.
+    let kazakh = lower.chars().any(|c| is_kazakh_letter(c) || c == 'ə' || (has_cyr && c == 'i'));
+    let folded = lower.chars().map(|c| fold_char(c, has_cyr)).collect();
+    Word { lower, folded, kazakh }
+}
+
+/// One spelling per letter: `ё`→`е`, Kazakh letters to their nearest Russian ones (people type
+/// `дарігер`, `курылысшы` without a Kazakh keyboard), and inside Cyrillic words the Latin
+/// look-alikes to Cyrillic.
+pub fn fold_char(c: char, in_cyrillic_word: bool) -> char {
+    match c {
+        'ё' => 'е',
+        'ә' | 'ə' => 'а',
+        'ғ' => 'г',
+        'қ' => 'к',
+        'ң' => 'н',
+        'ө' => 'о',
+        'ұ' | 'ү' => 'у',
+        'һ' => 'х',
+        'і' => 'и',
+        _ if in_cyrillic_word => match c {
+            'a' => 'а',
+            'e' => 'е',
+            'o' => 'о',
+            'p' => 'р',
+            'c' => 'с',
+            'x' => 'х',
+            'y' => 'у',
+            'k' => 'к',
+            'm' => 'м',
+            't' => 'т',
+            'h' => 'н',
+            'b' => 'в',
+            'i' => 'и',
+            _ => c,
+        },
+        _ => c,
+    }
+}
+
+/// Which script a text is mostly written in; decides which variants are worth trying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    Latin,
+    Cyrillic,
+    Mixed,
+    None,
+}
+
+pub fn script(text: &str) -> Script {
+    let lat = text.chars().any(|c| c.is_ascii_alphabetic());
+    let cyr = text.chars().any(is_cyrillic);
+    match (lat, cyr) {
+        (true, false) => Script::Latin,
+        (false, true) => Script::Cyrillic,
+        (true, true) => Script::Mixed,
+        (false, false) => Script::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_strips_controls_and_marks() {
+        assert_eq!(clean("вра\u{200B}ч\u{0000}"), "вра ч ");
+        assert_eq!(clean("\u{202E}abc"), " abc");
+        assert_eq!(clean("ＡＢＣ"), "ABC");
+        // a combining acute after a letter composes or is dropped, never kept alone
+        assert!(!clean("e\u{0301}\u{0301}\u{0301}").chars().any(is_combining_mark));
+    }
+
+    #[test]
+    fn clean_bounds_length() {
+        let long = "а".repeat(10_000);
+        assert_eq!(clean(&long).chars().count(), MAX_QUERY_CHARS);
+    }
+
+    #[test]
+    fn kazakh_letters_and_lookalikes_fold() {
+        let w = word("Дəрігер");
+        assert!(w.kazakh);
+        assert_eq!(w.folded, "даригер");
+        let w = word("дарiгер"); // Latin i
+        assert!(w.kazakh);
+        assert_eq!(w.folded, "даригер");
+        assert_eq!(word("Ёлка").folded, "елка");
+        assert!(!word("врач").kazakh);
+    }
+
+    #[test]
+    fn words_split_on_punctuation() {
+        let ws: Vec<_> = words("Врач-нейрохирург, (детский)").into_iter().map(|w| w.folded).collect();
+        assert_eq!(ws, ["врач", "нейрохирург", "детский"]);
+    }
+}

@@ -1,0 +1,122 @@
+//! Latin transliteration of Russian and Kazakh as people type it (`neirohirurg`, `neyrokhirurg`,
+//! `programmist`, `pediatr`): several schemes at once, longest letter groups first.
+
+/// Multi-letter groups, longest first.
+const GROUPS: &[(&str, &str)] = &[
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("tz", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("yo", "е"),
+    ("ye", "е"),
+    ("ju", "ю"),
+    ("ja", "я"),
+    ("ph", "ф"),
+    ("ck", "к"),
+    ("gh", "г"),
+];
+
+fn single(c: char, prev: Option<char>, next: Option<char>) -> &'static str {
+    let vowel = |c: Option<char>| matches!(c, Some('a' | 'e' | 'i' | 'o' | 'u' | 'y'));
+    match c {
+        'a' => "а",
+        'b' => "б",
+        'c' => {
+            if matches!(next, Some('e' | 'i' | 'y')) {
+                "ц"
+            } else {
+                "к"
+            }
+        }
+        'd' => "д",
+        'e' => {
+            if prev.is_none() {
+                "э"
+            } else {
+                "е"
+            }
+        }
+        'f' => "ф",
+        'g' => "г",
+        'h' => "х",
+        'i' => "и",
+        'j' => "й",
+        'k' => "к",
+        'l' => "л",
+        'm' => "м",
+        'n' => "н",
+        'o' => "о",
+        'p' => "п",
+        'q' => "к",
+        'r' => "р",
+        's' => "с",
+        't' => "т",
+        'u' => "у",
+        'v' | 'w' => "в",
+        'x' => "кс",
+        'y' => {
+            if vowel(prev) || (prev.is_none() && vowel(next)) {
+                "й"
+            } else {
+                "ы"
+            }
+        }
+        'z' => "з",
+        '\'' => "ь",
+        _ => "",
+    }
+}
+
+/// Transliterates the ASCII letters of `text` to Cyrillic; other characters are kept. `None` when
+/// the text has no Latin letters.
+pub fn latin_to_cyrillic(text: &str) -> Option<String> {
+    if !text.chars().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let lower = text.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut i = 0;
+    'outer: while i < chars.len() {
+        let c = chars[i];
+        if !c.is_ascii_alphabetic() && c != '\'' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        for (g, cyr) in GROUPS {
+            let n = g.len();
+            if i + n <= chars.len() && chars[i..i + n].iter().copied().eq(g.chars()) {
+                out.push_str(cyr);
+                i += n;
+                continue 'outer;
+            }
+        }
+        let prev = if i > 0 && chars[i - 1].is_ascii_alphabetic() { Some(chars[i - 1]) } else { None };
+        out.push_str(single(c, prev, chars.get(i + 1).copied()));
+        i += 1;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_schemes() {
+        assert_eq!(latin_to_cyrillic("neyrokhirurg").unwrap(), "нейрохирург");
+        assert_eq!(latin_to_cyrillic("programmist").unwrap(), "программист");
+        assert_eq!(latin_to_cyrillic("pediatr").unwrap(), "педиатр");
+        assert_eq!(latin_to_cyrillic("endokrinolog").unwrap(), "эндокринолог");
+        assert_eq!(latin_to_cyrillic("oncolog").unwrap(), "онколог");
+        assert_eq!(latin_to_cyrillic("vrach-gematolog").unwrap(), "врач-гематолог");
+        assert_eq!(latin_to_cyrillic("123"), None);
+    }
+}
