@@ -54,6 +54,8 @@ pub const MAX_WORDS: usize = 24;
 /// the list comes within [`PARTIAL_MARGIN`].
 pub const PARTIAL_RECALL_MIN: f32 = 0.6;
 pub const PARTIAL_MARGIN: f32 = 0.1;
+/// Words shorter than this are not joined with a neighbour (abbreviations like `ии`, `ml`).
+const JOIN_MIN_CHARS: usize = 3;
 /// A distinctive word counts only when matched this well (exact, or a one-letter typo).
 pub const DISTINCTIVE_SIM: f32 = 0.85;
 
@@ -147,6 +149,8 @@ struct Scores {
     /// Per listed profession: the best recall of a phrase that explains the whole query and
     /// shares a distinctive word with it (see `Matcher::owner`).
     partial: Vec<f32>,
+    /// Query words with no exact match in the vocabulary.
+    unknown: usize,
     not_listed: (f32, Option<u16>),
     generic: (f32, Option<u16>),
 }
@@ -175,6 +179,13 @@ pub struct Matcher {
     qualifiers: HashSet<String>,
     abbreviations: Vec<(String, Vec<Word>, bool)>,
     unknown_weight: f32,
+    pending_joined: Vec<(Word, Target)>,
+    /// The vocabulary in string order, for looking up the words a stem begins.
+    sorted_vocab: Vec<(String, u32)>,
+    /// Vocabulary entries that exist only as joined forms of phrases (`webdeveloper`).
+    joined: Vec<bool>,
+    /// Letter signatures of the vocabulary (see [`signature`]).
+    sigs: Vec<u64>,
 }
 
 impl Matcher {
@@ -194,6 +205,10 @@ impl Matcher {
             qualifiers: folded_set(&lex.qualifiers),
             abbreviations: lex.abbreviations.iter().map(|a| (a.from.clone(), normalize::words(&a.to), a.exact_case)).collect(),
             unknown_weight: 1.0,
+            pending_joined: Vec::new(),
+            sorted_vocab: Vec::new(),
+            joined: Vec::new(),
+            sigs: Vec::new(),
             catalog: catalog.clone(),
         };
         let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
@@ -240,19 +255,22 @@ impl Matcher {
         if words.is_empty() {
             return;
         }
-        let mut variants = vec![words];
-        // "web developer" is also typed "webdeveloper": index the joined form of short phrases.
-        if (2..=3).contains(&variants[0].len()) {
-            let joined = variants[0].iter().map(|w| w.0.folded.as_str()).collect::<String>();
-            let kazakh = variants[0].iter().any(|w| w.0.kazakh);
-            let w = Word { lower: joined.clone(), folded: joined, kazakh };
-            variants.push(vec![(w, false)]);
+        // "web developer" is also typed "webdeveloper": the joined form of short phrases is
+        // indexed too, once all real words are in (see `finish`).
+        if (2..=3).contains(&words.len()) && words.iter().all(|w| w.0.folded.chars().count() >= JOIN_MIN_CHARS) {
+            let joined = words.iter().map(|w| w.0.folded.as_str()).collect::<String>();
+            let kazakh = words.iter().any(|w| w.0.kazakh);
+            self.pending_joined.push((Word { lower: joined.clone(), folded: joined, kazakh }, target));
         }
-        for words in variants {
+        self.push_phrase(&words, target);
+    }
+
+    fn push_phrase(&mut self, words: &[(Word, bool)], target: Target) {
+        {
             let id = self.phrases.len() as u32;
             let mut tokens = Vec::new();
             let mut quals = Vec::new();
-            for (w, q) in &words {
+            for (w, q) in words {
                 let t = self.intern(self.morph.stem(w));
                 if !tokens.contains(&t) {
                     tokens.push(t);
@@ -268,8 +286,18 @@ impl Matcher {
         }
     }
 
-    /// Inverse document frequencies once every phrase is in.
+    /// Joined forms, then inverse document frequencies once every phrase is in.
     fn finish(&mut self) {
+        // A joined form that stems to a real word (`инженер`+`ии` → `инженерии` → `инженер`)
+        // would turn that word into this phrase: skip those.
+        let real_words = self.vocab.len();
+        for (w, target) in std::mem::take(&mut self.pending_joined) {
+            if !self.vocab_ids.contains_key(&self.morph.stem(&w)) || self.vocab_ids[&self.morph.stem(&w)] as usize >= real_words {
+                self.push_phrase(&[(w, false)], target);
+            }
+        }
+        self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
+        self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
         let n = self.phrases.len().max(1) as f32;
         self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
         self.unknown_weight = (1.0 + n).ln();
@@ -290,6 +318,8 @@ impl Matcher {
                 }
             })
             .collect();
+        self.sorted_vocab = self.vocab_ids.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        self.sorted_vocab.sort_unstable();
         self.listed_vocab.sort_unstable();
         self.listed_vocab.dedup();
     }
@@ -321,16 +351,37 @@ impl Matcher {
     fn lookup(&self, stem: &[char], allow_prefix: bool) -> Vec<(u32, f32)> {
         let s: String = stem.iter().collect();
         if let Some(&id) = self.vocab_ids.get(&s) {
-            return vec![(id, 1.0)];
+            // The stemmer cuts some forms deeper than others (`систем` → `сист`): the same word
+            // cut one or two letters later is also this word.
+            let mut hits = vec![(id, 1.0)];
+            if allow_prefix && stem.len() >= score::FUZZY_MIN_LEN {
+                let start = self.sorted_vocab.partition_point(|(v, _)| v.as_str() < s.as_str());
+                for (v, vid) in self.sorted_vocab[start..].iter().take_while(|(v, _)| v.starts_with(s.as_str())) {
+                    let extra = v.chars().count() - stem.len();
+                    if (1..=2).contains(&extra) && !self.joined[*vid as usize] {
+                        hits.push((*vid, score::word_similarity(stem, &self.vocab[*vid as usize], true)));
+                    }
+                }
+            }
+            return hits;
         }
         if stem.len() < score::FUZZY_MIN_LEN {
             return Vec::new();
         }
+        // Cheap filters before Damerau-Levenshtein: k edits change at most 2k bits of the letter
+        // signature; a long shared beginning is checked directly.
+        let sig = signature(stem);
+        let max_bits = 2 * ((1.0 - score::FUZZY_MIN) * (stem.len() + 2) as f32).floor() as u32;
+        let head = &stem[..stem.len().min(6)];
         let mut hits: Vec<(u32, f32)> = self
             .vocab
             .iter()
+            .zip(&self.sigs)
             .enumerate()
-            .filter(|(_, v)| v.len() >= score::FUZZY_MIN_LEN && (v.len().abs_diff(stem.len()) <= 3 || v[0] == stem[0]))
+            .filter(|(_, (v, vs))| {
+                v.len() >= score::FUZZY_MIN_LEN && ((sig ^ **vs).count_ones() <= max_bits || (allow_prefix && v.len() >= head.len() && v[..head.len()] == *head))
+            })
+            .map(|(i, (v, _))| (i, v))
             .filter_map(|(i, v)| {
                 let s = score::word_similarity(stem, v, allow_prefix);
                 (s > 0.0).then_some((i as u32, s))
@@ -350,7 +401,11 @@ impl Matcher {
         }
         let qwords: Vec<QWord> = words.iter().map(|(w, q)| QWord { stem: self.morph.stem(w).chars().collect(), qualifier: *q }).collect();
         let mut units: Vec<Unit> = qwords.iter().enumerate().map(|(i, q)| Unit { first: i, last: i, hits: self.lookup(&q.stem, true) }).collect();
+        sc.unknown = units.iter().filter(|u| !u.hits.iter().any(|h| h.1 >= 1.0)).count();
         for i in 0..words.len().saturating_sub(1) {
+            if words[i].0.folded.chars().count() < JOIN_MIN_CHARS || words[i + 1].0.folded.chars().count() < JOIN_MIN_CHARS {
+                continue;
+            }
             let joined = format!("{}{}", words[i].0.folded, words[i + 1].0.folded);
             let w = Word { lower: joined.clone(), folded: joined, kazakh: words[i].0.kazakh || words[i + 1].0.kazakh };
             let stem: Vec<char> = self.morph.stem(&w).chars().collect();
@@ -479,7 +534,11 @@ impl Matcher {
             return v;
         }
         let mut best: Option<(Scores, f32)> = None;
-        for (text, penalty) in Self::variants(&cleaned) {
+        for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
+            // Every word as typed is known exactly: other readings of it cannot be better.
+            if i > 0 && best.as_ref().is_some_and(|(b, _)| b.unknown == 0) {
+                break;
+            }
             let sc = self.score_text(&text, None);
             let top = sc.top() * penalty;
             if best.as_ref().is_none_or(|(_, b)| top > *b) {
@@ -649,6 +708,11 @@ fn apply_penalty(mut sc: Scores, penalty: f32) -> Scores {
     sc
 }
 
+/// Which letters a word has, hashed into 64 bits.
+fn signature(w: &[char]) -> u64 {
+    w.iter().fold(0u64, |acc, c| acc | 1u64 << ((*c as u32).wrapping_mul(2654435761) >> 26))
+}
+
 fn round(s: f32) -> f32 {
     (s * 1000.0).round() / 1000.0
 }
@@ -740,6 +804,39 @@ mod tests {
             assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
             assert!(v.candidates.len() >= 2 && v.candidates.len() <= MAX_CANDIDATES, "{q}");
         }
+    }
+
+    /// Two different answers for the same words would make the verdict depend on data order: a
+    /// listed phrase must not read the same as a phrase of another profession, a generic word or
+    /// an occupation that is not on the list.
+    #[test]
+    fn no_phrase_means_two_things() {
+        let m = m();
+        let mut seen: HashMap<Vec<u32>, (String, &Phrase)> = HashMap::new();
+        let mut conflicts = Vec::new();
+        let name = |t: Target| match t {
+            Target::Listed(i) => m.catalog.professions[i as usize].code.to_string(),
+            Target::NotListed(g) => format!("not-listed {}", m.catalog.not_listed[g as usize].name),
+            Target::Generic(g) => format!("generic #{g}"),
+        };
+        for p in &m.phrases {
+            let mut key = p.tokens.clone();
+            key.sort_unstable();
+            let words: String = p.tokens.iter().map(|t| m.vocab[*t as usize].iter().collect::<String>()).collect::<Vec<_>>().join(" ");
+            match seen.get(&key) {
+                Some((w, other)) => {
+                    let (a, b) = (name(other.target), name(p.target));
+                    let involves_listed = matches!(other.target, Target::Listed(_)) || matches!(p.target, Target::Listed(_));
+                    if a != b && involves_listed {
+                        conflicts.push(format!("{w:?}: {a} vs {b}"));
+                    }
+                }
+                None => {
+                    seen.insert(key, (words, p));
+                }
+            }
+        }
+        assert!(conflicts.is_empty(), "{conflicts:#?}");
     }
 
     #[test]

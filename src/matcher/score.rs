@@ -50,6 +50,11 @@ pub fn word_similarity(a: &[char], b: &[char], allow_prefix: bool) -> f32 {
     if allow_prefix && lcp >= PREFIX_MIN && lcp * 4 >= shorter * 3 {
         best = best.max(0.7 + 0.25 * lcp as f32 / longest as f32);
     }
+    // The stemmer cuts some forms deeper than others (`систем` → `сист`, `системы` → `систем`):
+    // a whole short stem that begins a slightly longer one is the same word.
+    if allow_prefix && lcp == shorter && longest - shorter <= 2 {
+        best = best.max(0.8 + 0.2 * shorter as f32 / longest as f32);
+    }
     if best < FUZZY_MIN {
         0.0
     } else {
@@ -91,6 +96,8 @@ mod tests {
     #[test]
     fn long_shared_beginning_matches() {
         assert!(sim("фармацевтик", "фармацевтическ") > 0.8);
+        assert!(sim("сист", "систем") > 0.8);
+        assert_eq!(sim("лазер", "лазерщик"), 0.0);
     }
 
     #[test]
