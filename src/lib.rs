@@ -5,8 +5,10 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod i18n;
 pub mod lang;
 pub mod matcher;
+pub mod reply;
 
 pub use catalog::{Catalog, Code};
 pub use lang::Lang;

@@ -1,0 +1,78 @@
+# Kasip — English messages. Same ids and variables as ru/ and kk/ (checked by tests/locales.rs).
+
+cmd-start = start and examples
+cmd-help = how to use
+cmd-lang = language: русский, қазақша, English
+cmd-list = the list by education field
+cmd-about = legal basis and how the list is made
+cmd-forget = delete my data
+
+start =
+    Hello! I'm Kasip. Type your occupation and I'll tell you whether it is on Kazakhstan's list of in-demand professions that lets foreigners obtain a permanent residence permit.
+
+    Examples: "neurosurgeon", "I work as a programmer", "графический дизайнер", "2512-1-007".
+    /list — the whole list, /lang — language, /about — legal basis.
+help =
+    Type an occupation in words (English, Russian or Kazakh) or its NKZ code, e.g. 2217-4-001.
+    Several lines — several occupations, one answer per line. You can also send a .txt or .csv file.
+    In groups: mention me or reply to my message; in any chat you can type @{ $bot } and an occupation.
+    /list — the list, /lang — language, /about — legal basis, /forget — delete my data.
+about =
+    Basis: Appendix 2 to the order of the Minister of Labour and Social Protection of the Population of the Republic of Kazakhstan of { $date } No. { $number } (registered { $registered_date } No. { $registered_number }, in force from { $in_force }), as amended by the order of { $amendment_date } No. { $amendment_number }.
+
+    How the list is made (Appendix 1): the authority for migration analyses the "Foreign Labour" system's data on occupations for which employers bring in foreigners, the medium-term forecast of demand for staff, and the vacancies of the "Electronic Labour Exchange" portal; the draft is agreed with government bodies and the Atameken chamber of entrepreneurs (10 working days) and then approved.
+
+    The bot's answer is reference information, not a decision of the authorities. The migration service decides.
+basis = Basis: Appendix 2 to order No. { $number } of { $date }, as amended on { $amendment_date }.
+
+listed =
+    ✅ This occupation is on the list.
+    { $name }
+    NKZ code: { $code }
+    Education field: { $field }
+listed-local = ({ $local })
+unsure-generic = Could you be more specific: which occupation exactly? Choose from the list:
+unsure-ambiguous = Several occupations on the list fit. Which one is yours?
+unsure-weak = I'm not sure I understood. Did you mean one of these?
+unsure-code-group = Code { $code } covers several occupations on the list. Which one is yours?
+not-listed = ❌ This occupation is not on the list.
+not-listed-other = ❌ "{ $query }" is not on the list of in-demand professions.
+not-listed-code = ❌ Code { $code } is not on the list.
+not-understood = I couldn't tell which occupation that is. Type the occupation's name or its NKZ code (e.g. 2217-4-001).
+near-title = Similar occupations on the list:
+rephrase-hint = If your diploma names it differently, try that name or send the NKZ code.
+non-text = I only understand text. Type the occupation's name or its NKZ code.
+flood = Too many messages in a row. Please wait a minute, then I'll answer again.
+error = Something went wrong. Please try again a little later.
+stale = This button is out of date. Please type the occupation again.
+
+lang-choose = Choose a language:
+lang-set = Language: English.
+forget-done = Done: your settings are deleted. I keep nothing about you now.
+
+list-title = The list of in-demand professions ({ $count }). Choose an education field:
+list-field = { $field } — page { $page } of { $pages }:
+btn-prev = ◀ Back
+btn-next = Next ▶
+btn-fields = ↩ Fields
+
+batch-title = Answers for { $count } lines:
+batch-truncated = Only the first { $max } lines are shown. Send the rest in another message or a file.
+batch-line-listed = ✅ { $query } — { $code } { $name }
+batch-line-unsure = ❓ { $query } — please specify: { $names }
+batch-line-not-listed = ❌ { $query } — not on the list
+file-done = Done: { $count } lines, the result is in the file.
+file-bad = I couldn't read the file. Send a UTF-8 .txt or .csv, one occupation per line.
+file-too-big = The file is too big (over { $max } KB).
+
+verdict-listed = on the list
+verdict-unsure = needs clarifying
+verdict-not-listed = not on the list
+inline-empty = Type an occupation after the bot's name
+inline-hint = For example: neurosurgeon, programmer, 2512-1-007
+
+stats-denied = This command is for administrators only.
+stats =
+    Queries in { $days } days: { $total }
+    listed: { $listed }, unsure: { $unsure }, not listed: { $not_listed }
+stats-top = Frequent queries not understood:
