@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod lang;
 pub mod matcher;
 pub mod reply;
+pub mod store;
 
 pub use catalog::{Catalog, Code};
 pub use lang::Lang;
