@@ -3,8 +3,10 @@
 //!
 //! The library holds the engine; `main.rs` only wires it to the command line and the bot.
 
+pub mod bot;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod i18n;
 pub mod lang;
 pub mod matcher;

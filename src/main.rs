@@ -1,7 +1,10 @@
+//! `kasip`: arguments → configuration → the bot or a CLI subcommand. Nothing else lives here.
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use kasip::{cli, Catalog, Lang, Matcher};
+use kasip::{cli, config::Config, Catalog, Lang, Matcher};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 /// Kasip — is an occupation on Kazakhstan's list of in-demand professions for permanent residence?
@@ -18,17 +21,25 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the Telegram bot (the default). Needs TELOXIDE_TOKEN.
+    Bot,
     /// Match occupations: from the arguments, or from standard input one a line.
     Match {
         /// One JSON object a line: query, verdict, code, candidates.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// CSV: query, verdict, code, name, field (input may be a .txt or .csv file's lines).
+        #[arg(long)]
+        csv: bool,
         /// Show how each query was scored (for maintainers growing the aliases).
         #[arg(long, hide = true)]
         explain: bool,
         /// Language of names and text.
         #[arg(long, default_value = "ru")]
         lang: Lang,
+        /// Read queries from this file (.txt: one a line; .csv: the first column) instead of stdin.
+        #[arg(long, short)]
+        file: Option<PathBuf>,
         query: Vec<String>,
     },
     /// Print the list, grouped by education field.
@@ -37,30 +48,88 @@ enum Command {
         json: bool,
         #[arg(long, default_value = "ru")]
         lang: Lang,
-        /// Only this education field (id, e.g. healthcare, digital).
+        /// Only this education field (healthcare, natural_sciences, engineering, digital,
+        /// pedagogy, creative).
         #[arg(long)]
         field: Option<String>,
     },
+    /// What people asked: verdict shares, the most frequent unsure and not-listed queries, the
+    /// most asked professions. Reads the bot's database (KASIP_DB).
+    Report {
+        /// Only the last DAYS days.
+        #[arg(long, default_value_t = 30)]
+        since: u32,
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        #[arg(long, env = "KASIP_DB", default_value = "kasip.db")]
+        db: PathBuf,
+    },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kasip: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let catalog = Arc::new(match &args.data {
         Some(dir) => Catalog::from_dir(dir).with_context(|| format!("loading the list from {}", dir.display()))?,
         None => Catalog::embedded().context("loading the built-in list")?,
     });
-    match args.command {
-        Some(Command::Match { json, explain, lang, query }) => {
+    match args.command.unwrap_or(Command::Bot) {
+        Command::Bot => {
+            let config = match Config::from_env(|k| std::env::var(k).ok()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("kasip: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(kasip::bot::run(config, catalog))?;
+        }
+        Command::Match { json, csv, explain, lang, file, query } => {
             let matcher = Matcher::new(catalog.clone());
             if explain {
                 print!("{}", matcher.explain(&query.join(" ")));
-                return Ok(());
+                return Ok(ExitCode::SUCCESS);
             }
-            let fmt = |q: &str, v: &kasip::Verdict| if json { cli::verdict_json(&catalog, q, v, lang) } else { format!("{q}\t{}\t{}", v.kind.as_str(), v.code.as_ref().map(|c| c.as_str()).unwrap_or("-")) };
-            let stdin = std::io::stdin();
-            cli::run_match(&matcher, &query, &fmt, &mut stdin.lock(), &mut std::io::stdout().lock())?;
+            let mut out = std::io::stdout().lock();
+            if csv || file.is_some() {
+                let queries = cli::read_queries(file.as_deref(), &query)?;
+                if csv {
+                    use std::io::Write;
+                    out.write_all(&kasip::bot::results_csv(&matcher, &catalog, &queries, lang))?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let fmt = cli::formatter(&catalog, json, lang);
+                for q in &queries {
+                    use std::io::Write;
+                    writeln!(out, "{}", fmt(q, &matcher.match_query(q)))?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let fmt = cli::formatter(&catalog, json, lang);
+            cli::run_match(&matcher, &query, &*fmt, &mut std::io::stdin().lock(), &mut out)?;
         }
-        Some(Command::List { .. }) | None => {}
+        Command::List { json, lang, field } => {
+            let text = cli::list(&catalog, json, lang, field.as_deref())?;
+            print!("{text}");
+        }
+        Command::Report { since, top, db } => {
+            let store = kasip::store::Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            print!("{}", cli::report(&store, since, top)?);
+        }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -141,13 +141,14 @@ pub fn verdict(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> Reply
                 Reason::OtherOccupation => t(lang, "not-listed-other", &[("query", quote(query).as_str().into())]),
                 _ => t(lang, "not-listed", &[]),
             };
+            if v.reason != Reason::NotUnderstood {
+                text.push('\n');
+                text.push_str(&t(lang, "rephrase-hint", &[]));
+            }
+            // The title stands right above the buttons it introduces.
             if !v.candidates.is_empty() {
                 text.push_str("\n\n");
                 text.push_str(&t(lang, "near-title", &[]));
-            }
-            if v.reason != Reason::NotUnderstood {
-                text.push_str("\n");
-                text.push_str(&t(lang, "rephrase-hint", &[]));
             }
             Reply { text, buttons: candidate_buttons(v, catalog, lang) }
         }

@@ -131,7 +131,8 @@ struct Phrase {
 
 /// An analysed query word: its stem and whether it is a qualifier.
 struct QWord {
-    stem: Vec<char>,
+    stem: String,
+    len: usize,
     qualifier: bool,
 }
 
@@ -165,7 +166,9 @@ impl Scores {
 pub struct Matcher {
     catalog: Arc<Catalog>,
     morph: Morph,
-    vocab: Vec<Vec<char>>,
+    vocab: Vec<String>,
+    /// Length of each vocabulary entry in characters.
+    vocab_len: Vec<usize>,
     vocab_ids: HashMap<String, u32>,
     weight: Vec<f32>,
     postings: Vec<Vec<u32>>,
@@ -186,6 +189,8 @@ pub struct Matcher {
     joined: Vec<bool>,
     /// Letter signatures of the vocabulary (see [`signature`]).
     sigs: Vec<u64>,
+    /// Stems of words already seen while building the index (many words repeat).
+    stem_cache: HashMap<(String, bool), String>,
 }
 
 impl Matcher {
@@ -195,6 +200,8 @@ impl Matcher {
         let mut m = Matcher {
             morph: Morph::default(),
             vocab: Vec::new(),
+            vocab_len: Vec::new(),
+            stem_cache: HashMap::new(),
             vocab_ids: HashMap::new(),
             weight: Vec::new(),
             postings: Vec::new(),
@@ -203,7 +210,7 @@ impl Matcher {
             phrases: Vec::new(),
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
-            abbreviations: lex.abbreviations.iter().map(|a| (a.from.clone(), normalize::words(&a.to), a.exact_case)).collect(),
+            abbreviations: lex.abbreviations.iter().map(|a| (if a.exact_case { a.from.clone() } else { a.from.to_lowercase() }, normalize::words(&a.to), a.exact_case)).collect(),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),
@@ -239,12 +246,22 @@ impl Matcher {
         &self.catalog
     }
 
+    fn cached_stem(&mut self, w: &Word) -> String {
+        if let Some(s) = self.stem_cache.get(&(w.folded.clone(), w.kazakh)) {
+            return s.clone();
+        }
+        let s = self.morph.stem(w);
+        self.stem_cache.insert((w.folded.clone(), w.kazakh), s.clone());
+        s
+    }
+
     fn intern(&mut self, stem: String) -> u32 {
         if let Some(&id) = self.vocab_ids.get(&stem) {
             return id;
         }
         let id = self.vocab.len() as u32;
-        self.vocab.push(stem.chars().collect());
+        self.vocab_len.push(stem.chars().count());
+        self.vocab.push(stem.clone());
         self.vocab_ids.insert(stem, id);
         self.postings.push(Vec::new());
         id
@@ -271,7 +288,8 @@ impl Matcher {
             let mut tokens = Vec::new();
             let mut quals = Vec::new();
             for (w, q) in words {
-                let t = self.intern(self.morph.stem(w));
+                let stem = self.cached_stem(w);
+                let t = self.intern(stem);
                 if !tokens.contains(&t) {
                     tokens.push(t);
                     quals.push(*q);
@@ -298,6 +316,7 @@ impl Matcher {
         }
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
+        self.stem_cache = HashMap::new();
         let n = self.phrases.len().max(1) as f32;
         self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
         self.unknown_weight = (1.0 + n).ln();
@@ -328,7 +347,8 @@ impl Matcher {
     fn analyze(&self, text: &str) -> Vec<(Word, bool)> {
         let mut out = Vec::new();
         for raw in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-            let expanded = self.abbreviations.iter().find(|(from, _, exact)| if *exact { raw == from } else { raw.to_lowercase() == from.to_lowercase() });
+            let mut lower: Option<String> = None;
+            let expanded = self.abbreviations.iter().find(|(from, _, exact)| if *exact { raw == from } else { lower.get_or_insert_with(|| raw.to_lowercase()) == from });
             let words = match expanded {
                 Some((_, to, _)) => to.clone(),
                 None => vec![normalize::word(raw)],
@@ -348,45 +368,46 @@ impl Matcher {
     }
 
     /// Vocabulary entries like `stem`: the exact one if known, else fuzzy neighbours.
-    fn lookup(&self, stem: &[char], allow_prefix: bool) -> Vec<(u32, f32)> {
-        let s: String = stem.iter().collect();
-        if let Some(&id) = self.vocab_ids.get(&s) {
+    fn lookup(&self, stem: &str, len: usize, allow_prefix: bool) -> Vec<(u32, f32)> {
+        if let Some(&id) = self.vocab_ids.get(stem) {
             // The stemmer cuts some forms deeper than others (`систем` → `сист`): the same word
             // cut one or two letters later is also this word.
             let mut hits = vec![(id, 1.0)];
-            if allow_prefix && stem.len() >= score::FUZZY_MIN_LEN {
-                let start = self.sorted_vocab.partition_point(|(v, _)| v.as_str() < s.as_str());
-                for (v, vid) in self.sorted_vocab[start..].iter().take_while(|(v, _)| v.starts_with(s.as_str())) {
-                    let extra = v.chars().count() - stem.len();
-                    if (1..=2).contains(&extra) && !self.joined[*vid as usize] {
-                        hits.push((*vid, score::word_similarity(stem, &self.vocab[*vid as usize], true)));
+            if allow_prefix && len >= score::FUZZY_MIN_LEN {
+                let start = self.sorted_vocab.partition_point(|(v, _)| v.as_str() < stem);
+                for (v, vid) in self.sorted_vocab[start..].iter().take_while(|(v, _)| v.starts_with(stem)) {
+                    let vl = self.vocab_len[*vid as usize];
+                    if (len + 1..=len + 2).contains(&vl) && !self.joined[*vid as usize] {
+                        hits.push((*vid, score::word_similarity(stem, len, v, vl, true)));
                     }
                 }
             }
             return hits;
         }
-        if stem.len() < score::FUZZY_MIN_LEN {
+        if len < score::FUZZY_MIN_LEN {
             return Vec::new();
         }
-        // Cheap filters before Damerau-Levenshtein: k edits change at most 2k bits of the letter
-        // signature; a long shared beginning is checked directly.
+        // Cheap filters before the edit distance: the length gap, then the letter signature
+        // (k edits change at most 2k of its bits); a long shared beginning is checked directly.
+        let max_edits = ((1.0 - score::FUZZY_MIN) * (len + 3) as f32).floor() as usize;
         let sig = signature(stem);
-        let max_bits = 2 * ((1.0 - score::FUZZY_MIN) * (stem.len() + 2) as f32).floor() as u32;
-        let head = &stem[..stem.len().min(6)];
-        let mut hits: Vec<(u32, f32)> = self
-            .vocab
-            .iter()
-            .zip(&self.sigs)
-            .enumerate()
-            .filter(|(_, (v, vs))| {
-                v.len() >= score::FUZZY_MIN_LEN && ((sig ^ **vs).count_ones() <= max_bits || (allow_prefix && v.len() >= head.len() && v[..head.len()] == *head))
-            })
-            .map(|(i, (v, _))| (i, v))
-            .filter_map(|(i, v)| {
-                let s = score::word_similarity(stem, v, allow_prefix);
-                (s > 0.0).then_some((i as u32, s))
-            })
-            .collect();
+        let max_bits = 2 * max_edits as u32;
+        let head: String = stem.chars().take(6).collect();
+        let mut hits: Vec<(u32, f32)> = Vec::new();
+        for (i, v) in self.vocab.iter().enumerate() {
+            let vl = self.vocab_len[i];
+            if vl < score::FUZZY_MIN_LEN {
+                continue;
+            }
+            let near = vl.abs_diff(len) <= max_edits && (sig ^ self.sigs[i]).count_ones() <= max_bits;
+            if !near && !(allow_prefix && len >= 6 && v.starts_with(&head)) {
+                continue;
+            }
+            let s = score::word_similarity(stem, len, v, vl, allow_prefix);
+            if s > 0.0 {
+                hits.push((i as u32, s));
+            }
+        }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
         hits.truncate(6);
         hits
@@ -399,8 +420,14 @@ impl Matcher {
         if words.is_empty() {
             return sc;
         }
-        let qwords: Vec<QWord> = words.iter().map(|(w, q)| QWord { stem: self.morph.stem(w).chars().collect(), qualifier: *q }).collect();
-        let mut units: Vec<Unit> = qwords.iter().enumerate().map(|(i, q)| Unit { first: i, last: i, hits: self.lookup(&q.stem, true) }).collect();
+        let qwords: Vec<QWord> = words
+            .iter()
+            .map(|(w, q)| {
+                let stem = self.morph.stem(w);
+                QWord { len: stem.chars().count(), stem, qualifier: *q }
+            })
+            .collect();
+        let mut units: Vec<Unit> = qwords.iter().enumerate().map(|(i, q)| Unit { first: i, last: i, hits: self.lookup(&q.stem, q.len, true) }).collect();
         sc.unknown = units.iter().filter(|u| !u.hits.iter().any(|h| h.1 >= 1.0)).count();
         for i in 0..words.len().saturating_sub(1) {
             if words[i].0.folded.chars().count() < JOIN_MIN_CHARS || words[i + 1].0.folded.chars().count() < JOIN_MIN_CHARS {
@@ -408,9 +435,9 @@ impl Matcher {
             }
             let joined = format!("{}{}", words[i].0.folded, words[i + 1].0.folded);
             let w = Word { lower: joined.clone(), folded: joined, kazakh: words[i].0.kazakh || words[i + 1].0.kazakh };
-            let stem: Vec<char> = self.morph.stem(&w).chars().collect();
+            let stem = self.morph.stem(&w);
             // Two words joined must spell a known word, not merely begin like one.
-            let hits = self.lookup(&stem, false);
+            let hits = self.lookup(&stem, stem.chars().count(), false);
             if !hits.is_empty() {
                 units.push(Unit { first: i, last: i + 1, hits });
             }
@@ -426,7 +453,7 @@ impl Matcher {
                     .filter(|u| u.first <= j && j <= u.last)
                     .flat_map(|u| u.hits.iter().map(|(id, _)| self.weight[*id as usize]))
                     .fold(0.0f32, f32::max);
-                let base = if known > 0.0 { known } else if q.stem.len() >= 3 { self.unknown_weight } else { self.unknown_weight * 0.3 };
+                let base = if known > 0.0 { known } else if q.len >= 3 { self.unknown_weight } else { self.unknown_weight * 0.3 };
                 if q.qualifier {
                     base * QUALIFIER_WEIGHT
                 } else {
@@ -561,7 +588,7 @@ impl Matcher {
             out.push_str(&format!("reading {text:?} (x{penalty}) words {words:?}\n"));
             for (p, r, pr, s) in trace.iter().take(8) {
                 let ph = &self.phrases[*p as usize];
-                let toks: Vec<String> = ph.tokens.iter().zip(&ph.weights).map(|(t, w)| format!("{}:{w:.1}", self.vocab[*t as usize].iter().collect::<String>())).collect();
+                let toks: Vec<String> = ph.tokens.iter().zip(&ph.weights).map(|(t, w)| format!("{}:{w:.1}", self.vocab[*t as usize])).collect();
                 let target = match ph.target {
                     Target::Listed(i) => self.catalog.professions[i as usize].code.to_string(),
                     Target::NotListed(g) => format!("NOT:{}", self.catalog.not_listed[g as usize].isco),
@@ -629,10 +656,10 @@ impl Matcher {
     fn not_listed(&self, cleaned: &str, ranked: &[Candidate], field: Option<&str>, reason: Reason) -> Verdict {
         let mut near: Vec<Candidate> = ranked.iter().filter(|c| c.score >= 0.2).take(NEAR_CANDIDATES).cloned().collect();
         if near.len() < NEAR_CANDIDATES && reason != Reason::NotUnderstood {
-            let stems: Vec<Vec<char>> = self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w).chars().collect()).filter(|s: &Vec<char>| s.len() >= 5).collect();
+            let stems: Vec<String> = self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
             for id in &self.listed_vocab {
                 let v = &self.vocab[*id as usize];
-                if stems.iter().any(|s| contains(v, s)) {
+                if stems.iter().any(|s| v.contains(s.as_str())) {
                     for &p in &self.postings[*id as usize] {
                         if let Target::Listed(i) = self.phrases[p as usize].target {
                             self.push_near(&mut near, &self.catalog.professions[i as usize], 0.3);
@@ -709,17 +736,14 @@ fn apply_penalty(mut sc: Scores, penalty: f32) -> Scores {
 }
 
 /// Which letters a word has, hashed into 64 bits.
-fn signature(w: &[char]) -> u64 {
-    w.iter().fold(0u64, |acc, c| acc | 1u64 << ((*c as u32).wrapping_mul(2654435761) >> 26))
+fn signature(w: &str) -> u64 {
+    w.chars().fold(0u64, |acc, c| acc | 1u64 << ((c as u32).wrapping_mul(2654435761) >> 26))
 }
 
 fn round(s: f32) -> f32 {
     (s * 1000.0).round() / 1000.0
 }
 
-fn contains(hay: &[char], needle: &[char]) -> bool {
-    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
-}
 
 /// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings.
 fn digit_runs(text: &str) -> Vec<String> {
@@ -822,7 +846,7 @@ mod tests {
         for p in &m.phrases {
             let mut key = p.tokens.clone();
             key.sort_unstable();
-            let words: String = p.tokens.iter().map(|t| m.vocab[*t as usize].iter().collect::<String>()).collect::<Vec<_>>().join(" ");
+            let words: String = p.tokens.iter().map(|t| m.vocab[*t as usize].clone()).collect::<Vec<_>>().join(" ");
             match seen.get(&key) {
                 Some((w, other)) => {
                     let (a, b) = (name(other.target), name(p.target));

@@ -27,33 +27,35 @@ const PREFIX_MIN: usize = 6;
 /// below [`super::LISTED_MIN`]. Tuned on the labelled set.
 pub const PRECISION_FLOOR: f32 = 0.55;
 
-/// Similarity of two stems (chars), 0 when below [`FUZZY_MIN`].
+/// Similarity of two stems, 0 when below [`FUZZY_MIN`]. `la`/`lb` are their lengths in chars.
 /// `allow_prefix`: whether a long shared beginning counts (not for two words typed as one).
-pub fn word_similarity(a: &[char], b: &[char], allow_prefix: bool) -> f32 {
+pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: bool) -> f32 {
     if a == b {
         return 1.0;
     }
-    let (la, lb) = (a.len(), b.len());
     if la.min(lb) < FUZZY_MIN_LEN {
         return 0.0;
     }
     let longest = la.max(lb);
+    let shorter = la.min(lb);
     let mut best = 0.0f32;
-    // Damerau-Levenshtein is O(la·lb): skip it when the length gap alone rules it out.
+    // Optimal string alignment (Damerau-Levenshtein with adjacent transpositions) is O(la·lb):
+    // skip it when the length gap alone rules it out.
     let max_edits = ((1.0 - FUZZY_MIN) * longest as f32).floor() as usize;
     if la.abs_diff(lb) <= max_edits {
-        let d = strsim::generic_damerau_levenshtein(a, b);
+        let d = strsim::osa_distance(a, b);
         best = 1.0 - d as f32 / longest as f32;
     }
-    let lcp = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let shorter = la.min(lb);
-    if allow_prefix && lcp >= PREFIX_MIN && lcp * 4 >= shorter * 3 {
-        best = best.max(0.7 + 0.25 * lcp as f32 / longest as f32);
-    }
-    // The stemmer cuts some forms deeper than others (`систем` → `сист`, `системы` → `систем`):
-    // a whole short stem that begins a slightly longer one is the same word.
-    if allow_prefix && lcp == shorter && longest - shorter <= 2 {
-        best = best.max(0.8 + 0.2 * shorter as f32 / longest as f32);
+    if allow_prefix {
+        let lcp = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+        if lcp >= PREFIX_MIN && lcp * 4 >= shorter * 3 {
+            best = best.max(0.7 + 0.25 * lcp as f32 / longest as f32);
+        }
+        // The stemmer cuts some forms deeper than others (`систем` → `сист`, `системы` →
+        // `систем`): a whole short stem that begins a slightly longer one is the same word.
+        if lcp == shorter && longest - shorter <= 2 {
+            best = best.max(0.8 + 0.2 * shorter as f32 / longest as f32);
+        }
     }
     if best < FUZZY_MIN {
         0.0
@@ -72,9 +74,7 @@ mod tests {
     use super::*;
 
     fn sim(a: &str, b: &str) -> f32 {
-        let a: Vec<char> = a.chars().collect();
-        let b: Vec<char> = b.chars().collect();
-        word_similarity(&a, &b, true)
+        word_similarity(a, a.chars().count(), b, b.chars().count(), true)
     }
 
     #[test]
