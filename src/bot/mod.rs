@@ -587,21 +587,36 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
     if let Some(url) = &config.api_url {
         bot = bot.set_api_url(url.clone());
     }
-    let me = with_retry("getMe", || bot.get_me().into_future()).await.context("asking Telegram who the bot is (getMe); check the token and TELOXIDE_API_URL")?;
-    info!(username = ?me.user.username, "connected to the Bot API");
-    for lang in Lang::ALL {
-        let res = with_retry("setMyCommands", || {
-            let req = bot.set_my_commands(commands(lang)).language_code(lang.code());
-            async move { req.await }
-        })
-        .await;
-        if let Err(e) = res {
-            warn!(error = %e, lang = lang.code(), "could not register commands");
+    // Signals are taken over first, so a stop during start-up is graceful too.
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    #[cfg(unix)]
+    let terminated = term.recv();
+    #[cfg(not(unix))]
+    let terminated = std::future::pending::<Option<()>>();
+    let startup = async {
+        let me = with_retry("getMe", || bot.get_me().into_future()).await.context("asking Telegram who the bot is (getMe); check the token and TELOXIDE_API_URL")?;
+        info!(username = ?me.user.username, "connected to the Bot API");
+        for lang in Lang::ALL {
+            let res = with_retry("setMyCommands", || {
+                let req = bot.set_my_commands(commands(lang)).language_code(lang.code());
+                async move { req.await }
+            })
+            .await;
+            if let Err(e) = res {
+                warn!(error = %e, lang = lang.code(), "could not register commands");
+            }
         }
-    }
-    if let Err(e) = with_retry("setMyCommands", || bot.set_my_commands(commands(Lang::En)).into_future()).await {
-        warn!(error = %e, "could not register default commands");
-    }
+        if let Err(e) = with_retry("setMyCommands", || bot.set_my_commands(commands(Lang::En)).into_future()).await {
+            warn!(error = %e, "could not register default commands");
+        }
+        anyhow::Ok(me)
+    };
+    let me = tokio::select! {
+        me = startup => me?,
+        _ = terminated => { info!("stopped during start-up"); return Ok(()); }
+        _ = tokio::signal::ctrl_c() => { info!("stopped during start-up"); return Ok(()); }
+    };
     let retention = config.retention;
     let webhook = config.webhook.clone();
     let app = Arc::new(App::new(catalog, store, config, me)?);
@@ -632,9 +647,9 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
         .build();
     // SIGTERM too (service managers send it): stop taking updates, finish in-flight replies.
     let token = dispatcher.shutdown_token();
+    #[cfg(unix)]
     tokio::spawn(async move {
-        #[cfg(unix)]
-        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        {
             term.recv().await;
             info!("SIGTERM: finishing in-flight replies");
             loop {
