@@ -189,8 +189,9 @@ pub struct Matcher {
     joined: Vec<bool>,
     /// Letter signatures of the vocabulary (see [`signature`]).
     sigs: Vec<u64>,
-    /// Stems of words already seen while building the index (many words repeat).
-    stem_cache: HashMap<(String, bool), String>,
+    /// Stems of words already seen while building the index (many words repeat), for words
+    /// read as Russian/English and as Kazakh.
+    stem_cache: [HashMap<String, String>; 2],
 }
 
 impl Matcher {
@@ -201,7 +202,7 @@ impl Matcher {
             morph: Morph::default(),
             vocab: Vec::new(),
             vocab_len: Vec::new(),
-            stem_cache: HashMap::new(),
+            stem_cache: Default::default(),
             vocab_ids: HashMap::new(),
             weight: Vec::new(),
             postings: Vec::new(),
@@ -247,11 +248,12 @@ impl Matcher {
     }
 
     fn cached_stem(&mut self, w: &Word) -> String {
-        if let Some(s) = self.stem_cache.get(&(w.folded.clone(), w.kazakh)) {
+        let cache = &mut self.stem_cache[w.kazakh as usize];
+        if let Some(s) = cache.get(w.folded.as_str()) {
             return s.clone();
         }
         let s = self.morph.stem(w);
-        self.stem_cache.insert((w.folded.clone(), w.kazakh), s.clone());
+        cache.insert(w.folded.clone(), s.clone());
         s
     }
 
@@ -316,7 +318,7 @@ impl Matcher {
         }
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
-        self.stem_cache = HashMap::new();
+        self.stem_cache = Default::default();
         let n = self.phrases.len().max(1) as f32;
         self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
         self.unknown_weight = (1.0 + n).ln();
@@ -389,7 +391,7 @@ impl Matcher {
         }
         // Cheap filters before the edit distance: the length gap, then the letter signature
         // (k edits change at most 2k of its bits); a long shared beginning is checked directly.
-        let max_edits = ((1.0 - score::FUZZY_MIN) * (len + 3) as f32).floor() as usize;
+        let max_edits = (((1.0 - score::FUZZY_MIN) * (len + 3) as f32).floor() as usize).min(3);
         let sig = signature(stem);
         let max_bits = 2 * max_edits as u32;
         let head: String = stem.chars().take(6).collect();
@@ -436,8 +438,14 @@ impl Matcher {
             let joined = format!("{}{}", words[i].0.folded, words[i + 1].0.folded);
             let w = Word { lower: joined.clone(), folded: joined, kazakh: words[i].0.kazakh || words[i + 1].0.kazakh };
             let stem = self.morph.stem(&w);
-            // Two words joined must spell a known word, not merely begin like one.
-            let hits = self.lookup(&stem, stem.chars().count(), false);
+            // Two words joined must spell a known word, not merely begin like one; a typo in the
+            // joined form is only looked for when one of the parts is not a known word itself.
+            let part_unknown = !units[i].hits.iter().any(|h| h.1 >= 1.0) || !units[i + 1].hits.iter().any(|h| h.1 >= 1.0);
+            let hits = if part_unknown {
+                self.lookup(&stem, stem.chars().count(), false)
+            } else {
+                self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
+            };
             if !hits.is_empty() {
                 units.push(Unit { first: i, last: i + 1, hits });
             }

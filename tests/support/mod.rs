@@ -31,6 +31,7 @@ pub struct Call {
     pub body: Value,
     /// Whether the stand-in answered it successfully.
     pub ok: bool,
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -153,7 +154,7 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
     let record = |ok: bool| {
         let mut i = s.inner.lock().unwrap();
         i.tokens_seen.push(token.clone());
-        i.calls.push(Call { method: method.clone(), body: parsed.clone(), ok });
+        i.calls.push(Call { method: method.clone(), body: parsed.clone(), ok, at: Instant::now() });
     };
     if token != TOKEN {
         record(false);
@@ -166,6 +167,7 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
         }
         "getupdates" => {
             let offset = parsed["offset"].as_i64().unwrap_or(0);
+            let limit = parsed["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
             let timeout = parsed["timeout"].as_u64().unwrap_or(0).min(1);
             let deadline = Instant::now() + Duration::from_secs(timeout);
             loop {
@@ -181,7 +183,7 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
                     }
                     i.queue.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
                     if !i.queue.is_empty() || Instant::now() >= deadline {
-                        let out = Value::Array(i.queue.clone());
+                        let out = Value::Array(i.queue.iter().take(limit).cloned().collect());
                         drop(i);
                         record(true);
                         return ok(out);
@@ -277,9 +279,13 @@ pub struct Kasip {
 impl Kasip {
     /// Starts `kasip` (the bot) against the stand-in, with its database at `db`.
     pub fn start(stand_in: &StandIn, db: &std::path::Path, extra_env: &[(&str, &str)]) -> Kasip {
+        Self::start_binary(env!("CARGO_BIN_EXE_kasip").as_ref(), stand_in, db, extra_env)
+    }
+
+    pub fn start_binary(binary: &std::path::Path, stand_in: &StandIn, db: &std::path::Path, extra_env: &[(&str, &str)]) -> Kasip {
         let log = db.with_extension("log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kasip"));
+        let mut cmd = Command::new(binary);
         cmd.env_clear()
             .env("TELOXIDE_TOKEN", TOKEN)
             .env("TELOXIDE_API_URL", stand_in.api_url())
@@ -295,7 +301,10 @@ impl Kasip {
 
     /// SIGTERM, then waits for a graceful exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        // SAFETY: sending a signal to our own child process; no memory is involved.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -307,6 +316,10 @@ impl Kasip {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn log_text(&self) -> String {

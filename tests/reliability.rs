@@ -1,0 +1,111 @@
+//! Faults, restarts, secrets and bad start-up conditions, through the real binary and the local
+//! Bot API stand-in.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_query_is_answered_once_through_5xx_and_429() {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    s.fail_every(3);
+    s.too_many_requests(4);
+    let k = Kasip::start(&s, &dir.path().join("k.db"), &[]);
+    let queries = ["нейрохирург", "онколог", "педиатр", "бактериолог", "звукооператор", "видеомонтажер", "иллюстратор", "графический дизайнер"];
+    for (i, q) in queries.iter().enumerate() {
+        s.push(private_text(i as i64 + 1, 1000 + i as i64, "ru", q));
+    }
+    s.wait_for("sendMessage", 30, |c| c.len() >= queries.len()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let sent = s.ok_calls("sendMessage");
+    assert_eq!(sent.len(), queries.len(), "each query answered exactly once");
+    for i in 0..queries.len() {
+        let chat = 1000 + i as i64;
+        let n = sent.iter().filter(|b| b["chat_id"] == chat).count();
+        assert_eq!(n, 1, "chat {chat}");
+        assert!(text(sent.iter().find(|b| b["chat_id"] == chat).unwrap()).contains("✅"));
+    }
+    let failed = s.calls().iter().filter(|c| c.method == "sendmessage" && !c.ok).count();
+    assert!(failed >= 5, "faults were injected ({failed})");
+    assert!(k.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_neither_repeats_nor_drops_answers() {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let k = Kasip::start(&s, &db, &[]);
+    s.push(private_text(1, 100, "ru", "нейрохирург"));
+    s.reply_number(100, 1).await;
+    assert!(k.stop().success());
+    // While the bot is down an update arrives; and Telegram re-sends the old one as if it had
+    // never been confirmed.
+    s.push(private_text(2, 200, "ru", "онколог"));
+    s.replay_all_once();
+    let k = Kasip::start(&s, &db, &[]);
+    s.reply_number(200, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let sent: Vec<Value> = s.ok_calls("sendMessage");
+    assert_eq!(sent.iter().filter(|b| b["chat_id"] == 100).count(), 1, "update 1 not answered twice");
+    assert_eq!(sent.iter().filter(|b| b["chat_id"] == 200).count(), 1, "update 2 answered");
+    assert!(k.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_never_reaches_the_logs() {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Every call fails once in a while, so errors are logged too.
+    s.fail_every(2);
+    let k = Kasip::start(&s, &dir.path().join("k.db"), &[("RUST_LOG", "trace")]);
+    s.push(private_text(1, 100, "ru", "нейрохирург"));
+    s.push(private_text(2, 101, "ru", "врач"));
+    s.reply_number(101, 1).await;
+    s.reply_number(100, 1).await;
+    let log = k.log_text();
+    assert!(k.stop().success());
+    let log = log + &std::fs::read_to_string(dir.path().join("k.log")).unwrap_or_default();
+    assert!(log.len() > 1000, "trace logging produced output");
+    let secret = TOKEN.split(':').nth(1).unwrap();
+    assert!(!log.contains(secret), "the token's secret part appears in the logs");
+    assert!(!log.contains(TOKEN));
+    assert!(s.tokens_seen().iter().all(|t| t == TOKEN));
+}
+
+fn run_bot_expecting_failure(env: &[(&str, &str)]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasip")).env_clear().envs(env.iter().copied()).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn missing_or_bad_token_is_a_clear_error() {
+    let (code, err) = run_bot_expecting_failure(&[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("TELOXIDE_TOKEN") && err.contains("kasip match"), "{err}");
+    let (code, err) = run_bot_expecting_failure(&[("TELOXIDE_TOKEN", "hunter2-not-a-token")]);
+    assert_eq!(code, 2);
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn unusable_database_is_a_clear_start_up_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.db");
+    std::fs::write(&bad, vec![b'x'; 4096]).unwrap();
+    let (code, err) = run_bot_expecting_failure(&[("TELOXIDE_TOKEN", TOKEN), ("KASIP_DB", bad.to_str().unwrap()), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("bad.db"), "{err}");
+    let (code, err) = run_bot_expecting_failure(&[("TELOXIDE_TOKEN", TOKEN), ("KASIP_DB", "/nonexistent/dir/k.db"), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent/dir/k.db"), "{err}");
+}
+
+#[test]
+fn webhook_without_secret_is_refused_at_start() {
+    let (code, err) = run_bot_expecting_failure(&[("TELOXIDE_TOKEN", TOKEN), ("KASIP_WEBHOOK_URL", "https://example.org/hook")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("KASIP_WEBHOOK_SECRET"), "{err}");
+}
