@@ -19,7 +19,7 @@ use crate::lang::Lang;
 use morph::Morph;
 use normalize::{Script, Word};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 /// A listed profession needs at least this score to be answered "listed". Below it the best we
@@ -182,13 +182,15 @@ pub struct Matcher {
     qualifiers: HashSet<String>,
     abbreviations: Vec<(String, Vec<Word>, bool)>,
     unknown_weight: f32,
-    pending_joined: Vec<(Word, Target)>,
-    /// The vocabulary in string order, for looking up the words a stem begins.
-    sorted_vocab: Vec<(String, u32)>,
+    pending_joined: Vec<(String, Target)>,
+    /// Vocabulary ids in string order, for looking up the words a stem begins.
+    sorted_vocab: Vec<u32>,
     /// Vocabulary entries that exist only as joined forms of phrases (`webdeveloper`).
     joined: Vec<bool>,
     /// Letter signatures of the vocabulary (see [`signature`]).
     sigs: Vec<u64>,
+    /// Vocabulary ids by length in characters.
+    by_len: Vec<Vec<u32>>,
     /// Stems of words already seen while building the index (many words repeat), for words
     /// read as Russian/English and as Kazakh.
     stem_cache: [HashMap<String, String>; 2],
@@ -203,7 +205,7 @@ impl Matcher {
             vocab: Vec::new(),
             vocab_len: Vec::new(),
             stem_cache: Default::default(),
-            vocab_ids: HashMap::new(),
+            vocab_ids: HashMap::default(),
             weight: Vec::new(),
             postings: Vec::new(),
             owner: Vec::new(),
@@ -211,12 +213,13 @@ impl Matcher {
             phrases: Vec::new(),
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
-            abbreviations: lex.abbreviations.iter().map(|a| (if a.exact_case { a.from.clone() } else { a.from.to_lowercase() }, normalize::words(&a.to), a.exact_case)).collect(),
+            abbreviations: lex.abbreviations.iter().map(|a| (if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }, normalize::words(&a.to), a.exact_case)).collect(),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),
             joined: Vec::new(),
             sigs: Vec::new(),
+            by_len: Vec::new(),
             catalog: catalog.clone(),
         };
         let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
@@ -274,36 +277,35 @@ impl Matcher {
         if words.is_empty() {
             return;
         }
+        let stems: Vec<(String, bool)> = words.iter().map(|(w, q)| (self.cached_stem(w), *q)).collect();
         // "web developer" is also typed "webdeveloper": the joined form of short phrases is
-        // indexed too, once all real words are in (see `finish`).
+        // indexed too, once all real words are in (see `finish`). It is the words as written
+        // with only the last one stemmed, as for two query words typed apart (`score_text`).
         if (2..=3).contains(&words.len()) && words.iter().all(|w| w.0.folded.chars().count() >= JOIN_MIN_CHARS) {
-            let joined = words.iter().map(|w| w.0.folded.as_str()).collect::<String>();
-            let kazakh = words.iter().any(|w| w.0.kazakh);
-            self.pending_joined.push((Word { lower: joined.clone(), folded: joined, kazakh }, target));
+            let mut joined: String = words[..words.len() - 1].iter().map(|w| w.0.folded.as_str()).collect();
+            joined.push_str(&stems[stems.len() - 1].0);
+            self.pending_joined.push((joined, target));
         }
-        self.push_phrase(&words, target);
+        self.push_phrase(stems, target);
     }
 
-    fn push_phrase(&mut self, words: &[(Word, bool)], target: Target) {
-        {
-            let id = self.phrases.len() as u32;
-            let mut tokens = Vec::new();
-            let mut quals = Vec::new();
-            for (w, q) in words {
-                let stem = self.cached_stem(w);
-                let t = self.intern(stem);
-                if !tokens.contains(&t) {
-                    tokens.push(t);
-                    quals.push(*q);
-                    self.postings[t as usize].push(id);
-                }
+    fn push_phrase(&mut self, stems: Vec<(String, bool)>, target: Target) {
+        let id = self.phrases.len() as u32;
+        let mut tokens = Vec::new();
+        let mut quals = Vec::new();
+        for (stem, q) in stems {
+            let t = self.intern(stem);
+            if !tokens.contains(&t) {
+                tokens.push(t);
+                quals.push(q);
+                self.postings[t as usize].push(id);
             }
-            if matches!(target, Target::Listed(_)) {
-                self.listed_vocab.extend(&tokens);
-            }
-            let weights = quals.iter().map(|&q| if q { QUALIFIER_WEIGHT } else { 1.0 }).collect();
-            self.phrases.push(Phrase { target, tokens, weights, total: 0.0 });
         }
+        if matches!(target, Target::Listed(_)) {
+            self.listed_vocab.extend(&tokens);
+        }
+        let weights = quals.iter().map(|&q| if q { QUALIFIER_WEIGHT } else { 1.0 }).collect();
+        self.phrases.push(Phrase { target, tokens, weights, total: 0.0 });
     }
 
     /// Joined forms, then inverse document frequencies once every phrase is in.
@@ -311,13 +313,17 @@ impl Matcher {
         // A joined form that stems to a real word (`инженер`+`ии` → `инженерии` → `инженер`)
         // would turn that word into this phrase: skip those.
         let real_words = self.vocab.len();
-        for (w, target) in std::mem::take(&mut self.pending_joined) {
-            if !self.vocab_ids.contains_key(&self.morph.stem(&w)) || self.vocab_ids[&self.morph.stem(&w)] as usize >= real_words {
-                self.push_phrase(&[(w, false)], target);
+        for (stem, target) in std::mem::take(&mut self.pending_joined) {
+            if self.vocab_ids.get(&stem).is_none_or(|&id| id as usize >= real_words) {
+                self.push_phrase(vec![(stem, false)], target);
             }
         }
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
+        self.by_len = vec![Vec::new(); self.vocab_len.iter().max().map_or(0, |m| m + 1)];
+        for (id, &l) in self.vocab_len.iter().enumerate() {
+            self.by_len[l].push(id as u32);
+        }
         self.stem_cache = Default::default();
         let n = self.phrases.len().max(1) as f32;
         self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
@@ -339,8 +345,8 @@ impl Matcher {
                 }
             })
             .collect();
-        self.sorted_vocab = self.vocab_ids.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        self.sorted_vocab.sort_unstable();
+        self.sorted_vocab = (0..self.vocab.len() as u32).collect();
+        self.sorted_vocab.sort_unstable_by(|a, b| self.vocab[*a as usize].cmp(&self.vocab[*b as usize]));
         self.listed_vocab.sort_unstable();
         self.listed_vocab.dedup();
     }
@@ -348,12 +354,12 @@ impl Matcher {
     /// Words of a text after abbreviations and stopwords, each flagged as qualifier or not.
     fn analyze(&self, text: &str) -> Vec<(Word, bool)> {
         let mut out = Vec::new();
-        for raw in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-            let mut lower: Option<String> = None;
-            let expanded = self.abbreviations.iter().find(|(from, _, exact)| if *exact { raw == from } else { lower.get_or_insert_with(|| raw.to_lowercase()) == from });
+        for raw in text.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()) {
+            let w = normalize::word(raw);
+            let expanded = self.abbreviations.iter().find(|(from, _, exact)| if *exact { raw == from } else { w.folded == *from });
             let words = match expanded {
                 Some((_, to, _)) => to.clone(),
-                None => vec![normalize::word(raw)],
+                None => vec![w],
             };
             for w in words {
                 if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) {
@@ -376,8 +382,9 @@ impl Matcher {
             // cut one or two letters later is also this word.
             let mut hits = vec![(id, 1.0)];
             if allow_prefix && len >= score::FUZZY_MIN_LEN {
-                let start = self.sorted_vocab.partition_point(|(v, _)| v.as_str() < stem);
-                for (v, vid) in self.sorted_vocab[start..].iter().take_while(|(v, _)| v.starts_with(stem)) {
+                let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < stem);
+                for vid in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(stem)) {
+                    let v = &self.vocab[*vid as usize];
                     let vl = self.vocab_len[*vid as usize];
                     if (len + 1..=len + 2).contains(&vl) && !self.joined[*vid as usize] {
                         hits.push((*vid, score::word_similarity(stem, len, v, vl, true)));
@@ -389,25 +396,35 @@ impl Matcher {
         if len < score::FUZZY_MIN_LEN {
             return Vec::new();
         }
-        // Cheap filters before the edit distance: the length gap, then the letter signature
-        // (k edits change at most 2k of its bits); a long shared beginning is checked directly.
+        // Cheap filters before the edit distance: only words of a near length (buckets), then the
+        // letter signature (k edits change at most 2k of its bits); a long shared beginning is
+        // looked up in string order.
         let max_edits = (((1.0 - score::FUZZY_MIN) * (len + 3) as f32).floor() as usize).min(3);
         let sig = signature(stem);
         let max_bits = 2 * max_edits as u32;
-        let head: String = stem.chars().take(6).collect();
         let mut hits: Vec<(u32, f32)> = Vec::new();
-        for (i, v) in self.vocab.iter().enumerate() {
-            let vl = self.vocab_len[i];
-            if vl < score::FUZZY_MIN_LEN {
-                continue;
+        let lo = len.saturating_sub(max_edits).max(score::FUZZY_MIN_LEN);
+        for bucket in self.by_len.iter().take(len + max_edits + 1).skip(lo) {
+            for &id in bucket {
+                if (sig ^ self.sigs[id as usize]).count_ones() <= max_bits {
+                    let s = score::word_similarity(stem, len, &self.vocab[id as usize], self.vocab_len[id as usize], allow_prefix);
+                    if s > 0.0 {
+                        hits.push((id, s));
+                    }
+                }
             }
-            let near = vl.abs_diff(len) <= max_edits && (sig ^ self.sigs[i]).count_ones() <= max_bits;
-            if !near && !(allow_prefix && len >= 6 && v.starts_with(&head)) {
-                continue;
-            }
-            let s = score::word_similarity(stem, len, v, vl, allow_prefix);
-            if s > 0.0 {
-                hits.push((i as u32, s));
+        }
+        if allow_prefix && len >= 6 {
+            let head: String = stem.chars().take(6).collect();
+            let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < head.as_str());
+            for &id in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(head.as_str())) {
+                let vl = self.vocab_len[id as usize];
+                if vl.abs_diff(len) > max_edits && !hits.iter().any(|h| h.0 == id) {
+                    let s = score::word_similarity(stem, len, &self.vocab[id as usize], vl, true);
+                    if s > 0.0 {
+                        hits.push((id, s));
+                    }
+                }
             }
         }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -429,18 +446,25 @@ impl Matcher {
                 QWord { len: stem.chars().count(), stem, qualifier: *q }
             })
             .collect();
-        let mut units: Vec<Unit> = qwords.iter().enumerate().map(|(i, q)| Unit { first: i, last: i, hits: self.lookup(&q.stem, q.len, true) }).collect();
-        sc.unknown = units.iter().filter(|u| !u.hits.iter().any(|h| h.1 >= 1.0)).count();
+        // Qualifiers ("senior", "детский") weigh little: they are only looked up exactly.
+        let mut units: Vec<Unit> = qwords
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let hits = if q.qualifier { self.vocab_ids.get(&q.stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default() } else { self.lookup(&q.stem, q.len, true) };
+                Unit { first: i, last: i, hits }
+            })
+            .collect();
+        sc.unknown = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).count();
         for i in 0..words.len().saturating_sub(1) {
             if words[i].0.folded.chars().count() < JOIN_MIN_CHARS || words[i + 1].0.folded.chars().count() < JOIN_MIN_CHARS {
                 continue;
             }
-            let joined = format!("{}{}", words[i].0.folded, words[i + 1].0.folded);
-            let w = Word { lower: joined.clone(), folded: joined, kazakh: words[i].0.kazakh || words[i + 1].0.kazakh };
-            let stem = self.morph.stem(&w);
+            let stem = format!("{}{}", words[i].0.folded, qwords[i + 1].stem);
             // Two words joined must spell a known word, not merely begin like one; a typo in the
             // joined form is only looked for when one of the parts is not a known word itself.
-            let part_unknown = !units[i].hits.iter().any(|h| h.1 >= 1.0) || !units[i + 1].hits.iter().any(|h| h.1 >= 1.0);
+            let unknown = |k: usize| !qwords[k].qualifier && !units[k].hits.iter().any(|h| h.1 >= 1.0);
+            let part_unknown = unknown(i) || unknown(i + 1);
             let hits = if part_unknown {
                 self.lookup(&stem, stem.chars().count(), false)
             } else {
@@ -471,7 +495,7 @@ impl Matcher {
             .collect();
         let qtotal: f32 = qweights.iter().sum();
 
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut unit_best = vec![0.0f32; units.len()];
         for u in &units {
             for (id, _) in &u.hits {
@@ -844,7 +868,7 @@ mod tests {
     #[test]
     fn no_phrase_means_two_things() {
         let m = m();
-        let mut seen: HashMap<Vec<u32>, (String, &Phrase)> = HashMap::new();
+        let mut seen: HashMap<Vec<u32>, (String, &Phrase)> = HashMap::default();
         let mut conflicts = Vec::new();
         let name = |t: Target| match t {
             Target::Listed(i) => m.catalog.professions[i as usize].code.to_string(),

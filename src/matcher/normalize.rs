@@ -34,31 +34,49 @@ fn is_format(c: char) -> bool {
     matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
-/// A word of the input, lower-cased; `kazakh` says whether it was written with letters only
-/// Kazakh has (it decides which stemmer applies), `folded` is the form used for matching.
+/// A word of the input: `folded` is the lower-cased form used for matching, `kazakh` says whether
+/// it was written with letters only Kazakh has (it decides which stemmer applies).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
-    pub lower: String,
     pub folded: String,
     pub kazakh: bool,
 }
 
 /// Splits into words on anything that is not a letter or a digit.
 pub fn words(text: &str) -> Vec<Word> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(word)
-        .collect()
+    text.split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty()).map(word).collect()
+}
+
+/// Letters and digits, with fast paths for the scripts Kasip reads (the generic Unicode tables
+/// are slow, and this runs over every word of the index at start-up).
+pub fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}') || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// Lower case, with fast paths for ASCII and Cyrillic (Russian and Kazakh letters).
+fn lower(c: char) -> char {
+    match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        '\u{0410}'..='\u{042F}' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        '\u{0400}'..='\u{040F}' => char::from_u32(c as u32 + 0x50).unwrap_or(c),
+        '\u{048A}'..='\u{04BF}' | '\u{04D0}'..='\u{04FF}' if (c as u32) % 2 == 0 => char::from_u32(c as u32 + 1).unwrap_or(c),
+        _ if c.is_ascii() || matches!(c, '\u{0430}'..='\u{045F}') => c,
+        _ => c.to_lowercase().next().unwrap_or(c),
+    }
 }
 
 pub fn word(w: &str) -> Word {
-    let lower = w.to_lowercase();
-    let has_cyr = lower.chars().any(is_cyrillic);
-    // Latin look-alikes inside a Cyrillic word (a Latin `i` for Kazakh `і`, `ə` for `ә`) are
-    // what people without a Kazakh keyboard type.
-    let kazakh = lower.chars().any(|c| is_kazakh_letter(c) || c == 'ə' || (has_cyr && c == 'i'));
-    let folded = lower.chars().map(|c| fold_char(c, has_cyr)).collect();
-    Word { lower, folded, kazakh }
+    let has_cyr = w.chars().any(is_cyrillic);
+    let mut kazakh = false;
+    let mut folded = String::with_capacity(w.len());
+    for c in w.chars() {
+        let l = lower(c);
+        // Latin look-alikes inside a Cyrillic word (a Latin `i` for Kazakh `і`, `ə` for `ә`) are
+        // what people without a Kazakh keyboard type.
+        kazakh |= is_kazakh_letter(l) || l == 'ə' || (has_cyr && l == 'i');
+        folded.push(fold_char(l, has_cyr));
+    }
+    Word { folded, kazakh }
 }
 
 /// One spelling per letter: `ё`→`е`, Kazakh letters to their nearest Russian ones (people type
@@ -144,6 +162,13 @@ mod tests {
         assert_eq!(w.folded, "даригер");
         assert_eq!(word("Ёлка").folded, "елка");
         assert!(!word("врач").kazakh);
+    }
+
+    #[test]
+    fn fast_lowercase_agrees_with_unicode() {
+        for c in ('\u{0400}'..='\u{04FF}').chain('A'..='z').chain(['Ǎ', 'Σ', 'ə', 'Ə']) {
+            assert_eq!(lower(c), c.to_lowercase().next().unwrap(), "{c} U+{:04X}", c as u32);
+        }
     }
 
     #[test]
