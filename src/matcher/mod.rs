@@ -54,6 +54,8 @@ pub const MAX_WORDS: usize = 24;
 /// the list comes within [`PARTIAL_MARGIN`].
 pub const PARTIAL_RECALL_MIN: f32 = 0.6;
 pub const PARTIAL_MARGIN: f32 = 0.1;
+/// Stems up to this long also match the same stem one or two letters longer.
+const EXTEND_MAX_LEN: usize = 5;
 /// Words shorter than this are not joined with a neighbour (abbreviations like `ии`, `ml`).
 const JOIN_MIN_CHARS: usize = 3;
 /// A distinctive word counts only when matched this well (exact, or a one-letter typo).
@@ -150,6 +152,8 @@ struct Scores {
     /// Per listed profession: the best recall of a phrase that explains the whole query and
     /// shares a distinctive word with it (see `Matcher::owner`).
     partial: Vec<f32>,
+    /// Per listed profession: whether the query has one of its distinctive words.
+    distinct: Vec<bool>,
     /// Query words with no exact match in the vocabulary.
     unknown: usize,
     not_listed: (f32, Option<u16>),
@@ -378,10 +382,11 @@ impl Matcher {
     /// Vocabulary entries like `stem`: the exact one if known, else fuzzy neighbours.
     fn lookup(&self, stem: &str, len: usize, allow_prefix: bool) -> Vec<(u32, f32)> {
         if let Some(&id) = self.vocab_ids.get(stem) {
-            // The stemmer cuts some forms deeper than others (`систем` → `сист`): the same word
-            // cut one or two letters later is also this word.
+            // The stemmer cuts some short words deeper in some forms (`систем` → `сист`): the
+            // same word cut one or two letters later is also this word. Longer stems are whole
+            // words of their own (`фармацевт` is not `фармацевтика`).
             let mut hits = vec![(id, 1.0)];
-            if allow_prefix && len >= score::FUZZY_MIN_LEN {
+            if allow_prefix && (score::FUZZY_MIN_LEN..=EXTEND_MAX_LEN).contains(&len) {
                 let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < stem);
                 for vid in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(stem)) {
                     let v = &self.vocab[*vid as usize];
@@ -415,27 +420,36 @@ impl Matcher {
             }
         }
         if allow_prefix && len >= 6 {
-            let head: String = stem.chars().take(6).collect();
-            let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < head.as_str());
-            for &id in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(head.as_str())) {
-                let vl = self.vocab_len[id as usize];
-                if vl.abs_diff(len) > max_edits && !hits.iter().any(|h| h.0 == id) {
-                    let s = score::word_similarity(stem, len, &self.vocab[id as usize], vl, true);
-                    if s > 0.0 {
-                        hits.push((id, s));
-                    }
-                }
-            }
+            self.prefix_neighbours(stem, len, max_edits, &mut hits);
         }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
         hits.truncate(6);
         hits
     }
 
+    /// Words sharing the first six letters with `stem` (string order makes them a range), whose
+    /// length differs by more than `skip_within` (those were already compared), not joined forms.
+    /// Only for words not known as such: a known word (`фармацевт`) is not read as another that
+    /// begins like it (`фармацевтический`).
+    fn prefix_neighbours(&self, stem: &str, len: usize, skip_within: usize, hits: &mut Vec<(u32, f32)>) {
+        let head: String = stem.chars().take(6).collect();
+        let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < head.as_str());
+        for &id in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(head.as_str())) {
+            let vl = self.vocab_len[id as usize];
+            if vl.abs_diff(len) <= skip_within || self.joined[id as usize] || hits.iter().any(|h| h.0 == id) {
+                continue;
+            }
+            let s = score::word_similarity(stem, len, &self.vocab[id as usize], vl, true);
+            if s > 0.0 && s < 1.0 {
+                hits.push((id, s));
+            }
+        }
+    }
+
     fn score_text(&self, text: &str, mut trace: Option<&mut Vec<(u32, f32, f32, f32)>>) -> Scores {
         let words = self.analyze(text);
         let n = self.catalog.professions.len();
-        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], ..Default::default() };
+        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], distinct: vec![false; n], ..Default::default() };
         if words.is_empty() {
             return sc;
         }
@@ -495,8 +509,22 @@ impl Matcher {
             .collect();
         let qtotal: f32 = qweights.iter().sum();
 
+        let precision_of = |mask: u32| -> f32 {
+            let explained: f32 = qweights.iter().enumerate().filter(|(j, _)| mask & (1 << j) != 0).map(|(_, w)| w).sum();
+            if qtotal > 0.0 {
+                explained / qtotal
+            } else {
+                0.0
+            }
+        };
+        // Per listed profession: the best phrase recall, the words any of its phrases explain
+        // (a query may combine two aliases: "мобильный разработчик ios"), and whether a
+        // distinctive word of it was matched (with the best recall of such a phrase).
+        let n = self.catalog.professions.len();
+        let mut best_recall = vec![0.0f32; n];
+        let mut masks = vec![0u32; n];
+        let mut distinct_recall = vec![0.0f32; n];
         let mut seen = HashSet::default();
-        let mut unit_best = vec![0.0f32; units.len()];
         for u in &units {
             for (id, _) in &u.hits {
                 for &p in &self.postings[*id as usize] {
@@ -504,16 +532,16 @@ impl Matcher {
                         continue;
                     }
                     let phrase = &self.phrases[p as usize];
-                    unit_best.iter_mut().for_each(|x| *x = 0.0);
                     let mut covered = 0.0;
+                    let mut mask = 0u32;
                     let mut distinctive = false;
                     for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
                         let mut best = 0.0f32;
-                        for (ui, u2) in units.iter().enumerate() {
-                            for (hid, s) in &u2.hits {
-                                if hid == t {
-                                    best = best.max(*s);
-                                    unit_best[ui] = 1.0;
+                        for u2 in &units {
+                            if let Some((_, s)) = u2.hits.iter().find(|(hid, _)| hid == t) {
+                                best = best.max(*s);
+                                for j in u2.first..=u2.last {
+                                    mask |= 1 << j;
                                 }
                             }
                         }
@@ -523,26 +551,19 @@ impl Matcher {
                         }
                     }
                     let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
-                    let explained: f32 = qweights
-                        .iter()
-                        .enumerate()
-                        .map(|(j, w)| {
-                            let m = units.iter().zip(&unit_best).filter(|(u, _)| u.first <= j && j <= u.last).map(|(_, b)| *b).fold(0.0f32, f32::max);
-                            w * m
-                        })
-                        .sum();
-                    let precision = if qtotal > 0.0 { explained / qtotal } else { 0.0 };
+                    let precision = precision_of(mask);
                     let s = score::combine(recall, precision);
                     if let Some(trace) = trace.as_deref_mut() {
                         trace.push((p, recall, precision, s));
                     }
                     match phrase.target {
                         Target::Listed(i) => {
-                            let slot = &mut sc.listed[i as usize];
-                            *slot = slot.max(s);
-                            if distinctive && precision >= 0.999 {
-                                let slot = &mut sc.partial[i as usize];
-                                *slot = slot.max(recall);
+                            let i = i as usize;
+                            best_recall[i] = best_recall[i].max(recall);
+                            masks[i] |= mask;
+                            if distinctive {
+                                sc.distinct[i] = true;
+                                distinct_recall[i] = distinct_recall[i].max(recall);
                             }
                         }
                         Target::NotListed(g) => {
@@ -556,6 +577,15 @@ impl Matcher {
                             }
                         }
                     }
+                }
+            }
+        }
+        for i in 0..n {
+            if best_recall[i] > 0.0 {
+                let precision = precision_of(masks[i]);
+                sc.listed[i] = score::combine(best_recall[i], precision);
+                if precision >= 0.999 {
+                    sc.partial[i] = distinct_recall[i];
                 }
             }
         }
@@ -676,6 +706,14 @@ impl Matcher {
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + spread >= l1).take(MAX_CANDIDATES).collect();
             let reason = if l1 >= LISTED_MIN { Reason::Ambiguous } else { Reason::Weak };
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason };
+        }
+        // A word that only one listed profession uses ("обогащение руды") deserves a question,
+        // unless the query reads as another occupation.
+        if n < NOT_LISTED_MIN {
+            let cands: Vec<Candidate> = ranked.iter().filter(|c| sc.distinct[self.index_of(&c.code)]).take(MAX_CANDIDATES).cloned().collect();
+            if !cands.is_empty() {
+                return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
+            }
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone()).filter(|_| n >= UNSURE_MIN);

@@ -22,10 +22,12 @@ pub const FUZZY_MIN_LEN: usize = 4;
 const PREFIX_MIN: usize = 6;
 
 /// How much precision weighs against recall: score = recall × (FLOOR + (1 − FLOOR) × precision).
+/// 0.45 was chosen on tests/labelled.tsv as the lowest floor that keeps unexplained occupation
+/// words ("инженер-конструктор авиационной техники") below [`super::LISTED_MIN`].
 /// Extra words in a query ("детский нейрохирург", a sentence) cost something but do not sink a
 /// full match; a phrase that explains only part of a query with unknown informative words ends
 /// below [`super::LISTED_MIN`]. Tuned on the labelled set.
-pub const PRECISION_FLOOR: f32 = 0.55;
+pub const PRECISION_FLOOR: f32 = 0.45;
 
 /// Similarity of two stems, 0 when below [`FUZZY_MIN`]. `la`/`lb` are their lengths in chars.
 /// `allow_prefix`: whether a long shared beginning counts (not for two words typed as one).
@@ -104,6 +106,7 @@ mod tests {
     fn combine_stays_in_range() {
         assert_eq!(combine(1.0, 1.0), 1.0);
         assert_eq!(combine(0.0, 1.0), 0.0);
-        assert!(combine(1.0, 0.0) > 0.5);
+        assert!((combine(1.0, 0.0) - PRECISION_FLOOR).abs() < 1e-6);
+        assert!(combine(0.9, 0.5) < combine(0.9, 1.0));
     }
 }
