@@ -109,3 +109,35 @@ fn webhook_without_secret_is_refused_at_start() {
     assert_eq!(code, 2);
     assert!(err.contains("KASIP_WEBHOOK_SECRET"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_refuses_requests_without_the_secret() {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let k = Kasip::start(&s, &dir.path().join("k.db"), &[("KASIP_WEBHOOK_URL", "https://kasip.example.org/hook"), ("KASIP_WEBHOOK_SECRET", "s3cret-Token_1"), ("KASIP_WEBHOOK_LISTEN", &listen)]);
+    let set = s.wait_for("setWebhook", 15, |c| !c.is_empty()).await;
+    assert!(set[0].to_string().contains("s3cret-Token_1"), "the secret is registered with Telegram: {}", set[0]);
+    let client = reqwest::Client::new();
+    let url = format!("http://{listen}/hook");
+    let update = private_text(1, 100, "ru", "нейрохирург");
+    // The listener may need a moment after setWebhook.
+    let mut status = None;
+    for _ in 0..50 {
+        if let Ok(r) = client.post(&url).json(&update).send().await {
+            status = Some(r.status());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status.map(|s| s.as_u16()), Some(401), "no secret header: refused");
+    let wrong = client.post(&url).header("X-Telegram-Bot-Api-Secret-Token", "guess").json(&update).send().await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(s.ok_calls("sendMessage").is_empty(), "a refused update is not answered");
+    let ok = client.post(&url).header("X-Telegram-Bot-Api-Secret-Token", "s3cret-Token_1").json(&update).send().await.unwrap();
+    assert!(ok.status().is_success());
+    assert!(text(&s.reply_number(100, 1).await).contains("2217-4-001"));
+    assert!(k.stop().success());
+}
