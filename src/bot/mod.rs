@@ -246,11 +246,16 @@ fn commands(lang: Lang) -> Vec<BotCommand> {
     ["start", "help", "lang", "list", "about", "forget"].iter().map(|c| BotCommand::new(*c, t(lang, &format!("cmd-{c}"), &[]))).collect()
 }
 
-async fn on_message(bot: Bot, msg: Message, upd: Update, app: Arc<App>) -> ResponseResult<()> {
-    let id = upd.id.0 as i64;
-    let result = handle_message(&bot, &msg, &app).await;
-    app.done(id);
+/// Runs a handler and records its update as answered (whatever the outcome: a reply that could
+/// not be sent after all retries is logged, and must not be retried forever after a restart).
+async fn answered(app: &App, upd: &Update, work: impl Future<Output = ResponseResult<()>>) -> ResponseResult<()> {
+    let result = work.await;
+    app.done(upd.id.0 as i64);
     result
+}
+
+async fn on_message(bot: Bot, msg: Message, upd: Update, app: Arc<App>) -> ResponseResult<()> {
+    answered(&app, &upd, handle_message(&bot, &msg, &app)).await
 }
 
 async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> ResponseResult<()> {
@@ -462,10 +467,7 @@ async fn handle_document(bot: &Bot, msg: &Message, app: &App, doc: &Document, la
 }
 
 async fn on_callback(bot: Bot, q: CallbackQuery, upd: Update, app: Arc<App>) -> ResponseResult<()> {
-    let id = upd.id.0 as i64;
-    let result = handle_callback(&bot, &q, &app).await;
-    app.done(id);
-    result
+    answered(&app, &upd, handle_callback(&bot, &q, &app)).await
 }
 
 async fn handle_callback(bot: &Bot, q: &CallbackQuery, app: &App) -> ResponseResult<()> {
@@ -514,10 +516,7 @@ async fn handle_callback(bot: &Bot, q: &CallbackQuery, app: &App) -> ResponseRes
 }
 
 async fn on_inline(bot: Bot, q: InlineQuery, upd: Update, app: Arc<App>) -> ResponseResult<()> {
-    let id = upd.id.0 as i64;
-    let result = handle_inline(&bot, &q, &app).await;
-    app.done(id);
-    result
+    answered(&app, &upd, handle_inline(&bot, &q, &app)).await
 }
 
 fn article(id: String, title: String, description: String, text: String) -> InlineQueryResult {
