@@ -54,6 +54,8 @@ pub const MAX_WORDS: usize = 24;
 /// the list comes within [`PARTIAL_MARGIN`].
 pub const PARTIAL_RECALL_MIN: f32 = 0.6;
 pub const PARTIAL_MARGIN: f32 = 0.1;
+/// Fuzzy neighbours kept per word, best first: enough that ties at one edit are not cut off.
+const MAX_FUZZY_HITS: usize = 10;
 /// Stems up to this long also match the same stem one or two letters longer.
 const EXTEND_MAX_LEN: usize = 5;
 /// Words shorter than this are not joined with a neighbour (abbreviations like `ии`, `ml`).
@@ -423,7 +425,7 @@ impl Matcher {
             self.prefix_neighbours(stem, len, max_edits, &mut hits);
         }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
-        hits.truncate(6);
+        hits.truncate(MAX_FUZZY_HITS);
         hits
     }
 
@@ -465,7 +467,23 @@ impl Matcher {
             .iter()
             .enumerate()
             .map(|(i, q)| {
-                let hits = if q.qualifier { self.vocab_ids.get(&q.stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default() } else { self.lookup(&q.stem, q.len, true) };
+                let hits = if q.qualifier {
+                    self.vocab_ids.get(&q.stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
+                } else {
+                    let mut hits = self.lookup(&q.stem, q.len, true);
+                    // A typo can derail the stemmer (`мобильых` → `мобил`, far from `мобильн`):
+                    // an unknown word is also compared as written.
+                    let folded = &words[i].0.folded;
+                    if !hits.iter().any(|h| h.1 >= 1.0) && folded != &q.stem {
+                        for h in self.lookup(folded, folded.chars().count(), true) {
+                            match hits.iter_mut().find(|x| x.0 == h.0) {
+                                Some(x) => x.1 = x.1.max(h.1),
+                                None => hits.push(h),
+                            }
+                        }
+                    }
+                    hits
+                };
                 Unit { first: i, last: i, hits }
             })
             .collect();
