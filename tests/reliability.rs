@@ -141,3 +141,60 @@ async fn webhook_refuses_requests_without_the_secret() {
     assert!(text(&s.reply_number(100, 1).await).contains("2217-4-001"));
     assert!(k.stop().success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_log_write_never_stops_a_reply() {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let k = Kasip::start(&s, &db, &[]);
+    s.push(private_text(1, 100, "ru", "нейрохирург"));
+    s.reply_number(100, 1).await;
+    // Break the query log under the running bot.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    conn.execute_batch("DROP TABLE query_log;").unwrap();
+    drop(conn);
+    s.push(private_text(2, 100, "ru", "онколог"));
+    assert!(text(&s.reply_number(100, 2).await).contains("2211-7-004"));
+    assert!(k.log_text().contains("could not log the query"), "{}", k.log_text());
+    assert!(k.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_edited_and_hostile_messages_are_answered() {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let k = Kasip::start(&s, &dir.path().join("k.db"), &[]);
+    // 4096 characters: a job title followed by a paste.
+    let long = format!("нейрохирург {}", "ж".repeat(4084));
+    s.push(private_text(1, 100, "ru", &long));
+    s.reply_number(100, 1).await;
+    // An edited message is answered again, for the corrected text.
+    let mut edited = private_text(2, 100, "ru", "онколог");
+    let m = edited["message"].take();
+    edited = serde_json::json!({"update_id": 2, "edited_message": m});
+    edited["edited_message"]["edit_date"] = serde_json::json!(1_700_000_100);
+    s.push(edited);
+    assert!(text(&s.reply_number(100, 2).await).contains("2211-7-004"));
+    // Zero-width joiners, bidi overrides, combining marks, NUL and a flood of emoji.
+    let hostile = format!("\u{202e}нейро\u{200b}хирург\u{0}{}", "😀".repeat(3000));
+    s.push(private_text(3, 100, "ru", &hostile));
+    let r = s.reply_number(100, 3).await;
+    assert!(!text(&r).is_empty());
+    s.push(private_text(4, 100, "ru", "е\u{0301}\u{0301}\u{0301}"));
+    assert!(!text(&s.reply_number(100, 4).await).is_empty());
+    assert!(k.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_lines_count_towards_the_flood_limit() {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let k = Kasip::start(&s, &dir.path().join("k.db"), &[("KASIP_RATE_LIMIT", "5")]);
+    s.push(private_text(1, 100, "ru", "врач\nинженер\nдизайнер\nхирург"));
+    assert!(text(&s.reply_number(100, 1).await).contains("4"));
+    s.push(private_text(2, 100, "ru", "онколог\nпедиатр"));
+    assert!(text(&s.reply_number(100, 2).await).contains("Слишком много сообщений"));
+    assert!(k.stop().success());
+}
