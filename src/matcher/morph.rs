@@ -19,14 +19,18 @@ impl Default for Morph {
 }
 
 /// Kazakh endings in folded spelling (see `normalize::fold_char`), longest first within a class.
+/// The accusative `-ны/-ні` is left out: it reads the same as a possessive after `н`
+/// (`маманы` is маман + ы, not мама + ны).
 /// Personal endings (`-мын` "I am"), case endings, possessives and the plural, in the order they
 /// are peeled off a word.
 const KK_PERSONAL: &[&str] = &["мыз", "миз", "пыз", "пиз", "быз", "биз", "сыз", "сиз", "мын", "мин", "пын", "пин", "бын", "бин", "сын", "син"];
 const KK_CASE: &[&str] = &[
-    "ынан", "инен", "нын", "нин", "дын", "дин", "тын", "тин", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "мен", "пен", "бен", "ына", "ине", "ны", "ни", "ды", "ди",
+    "ынан", "инен", "нын", "нин", "дын", "дин", "тын", "тин", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "мен", "пен", "бен", "ына", "ине", "ды", "ди",
     "ты", "ти", "га", "ге", "ка", "ке", "да", "де", "та", "те",
 ];
 const KK_POSSESSIVE: &[&str] = &["сы", "си", "ым", "им", "ы", "и"];
+/// Personal endings no Russian word ends with.
+const KK_PERSONAL_ONLY: &[&str] = &["мыз", "пыз", "быз", "мын", "пын", "бын"];
 const KK_PLURAL: &[&str] = &["лар", "лер", "дар", "дер", "тар", "тер"];
 
 /// A stem shorter than this is not cut further: short Kazakh roots would collide.
@@ -41,7 +45,11 @@ impl Morph {
         if w.kazakh {
             kazakh_stem(s)
         } else if s.chars().any(crate::lang::is_cyrillic) {
-            self.ru.stem(s).into_owned()
+            // Kazakh words need no Kazakh letter (`маманымын`, "I am a specialist"); a personal
+            // ending that Russian words do not have is peeled off before the Russian stemmer,
+            // which then treats the rest as it treats the bare word.
+            let bare = KK_PERSONAL_ONLY.iter().find_map(|e| s.strip_suffix(e).filter(|r| r.chars().count() >= KK_MIN_STEM)).unwrap_or(s);
+            self.ru.stem(bare).into_owned()
         } else if s.chars().all(|c| c.is_ascii_alphanumeric()) {
             self.en.stem(s).into_owned()
         } else {
@@ -97,5 +105,7 @@ mod tests {
         assert_eq!(st("дәрігері"), st("дәрігер"));
         assert_eq!(st("мұғалімі"), st("мұғалім"));
         assert_eq!(st("әзірлеушісі"), st("әзірлеуші"));
+        assert_eq!(st("маманымын"), st("маман"));
+        assert_eq!(st("маманы"), st("маман"));
     }
 }
