@@ -708,13 +708,7 @@ impl Matcher {
             sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
         });
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
-            let group = &self.catalog.lexicon.generic[gi as usize];
-            let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(0.0, |c| c.score);
-            let mut cands: Vec<Candidate> = group.codes.iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
-            // Stable: data order breaks ties, so the most typical member comes first.
-            cands.sort_by(|a, b| b.score.total_cmp(&a.score));
-            cands.truncate(MAX_CANDIDATES);
-            return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic };
+            return self.generic_verdict(gi, &ranked);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
             return Verdict { kind: VerdictKind::Listed, code: Some(ranked[0].code.clone()), candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(), reason: Reason::Name };
@@ -725,17 +719,31 @@ impl Matcher {
             let reason = if l1 >= LISTED_MIN { Reason::Ambiguous } else { Reason::Weak };
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason };
         }
-        // A word that only one listed profession uses ("обогащение руды") deserves a question,
-        // unless the query reads as another occupation.
+        // A word that only one listed profession uses ("обогащение руды"), or a generic word
+        // among others ("cloud devops"), deserves a question, unless the query reads as another
+        // occupation.
         if n < NOT_LISTED_MIN {
             let cands: Vec<Candidate> = ranked.iter().filter(|c| sc.distinct[self.index_of(&c.code)]).take(MAX_CANDIDATES).cloned().collect();
             if !cands.is_empty() {
                 return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
             }
         }
+        if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
+            return self.generic_verdict(gi, &ranked);
+        }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone()).filter(|_| n >= UNSURE_MIN);
         self.not_listed(cleaned, &ranked, field.as_deref(), reason)
+    }
+
+    /// The clarifying question for a generic word: its professions, those the query matched best
+    /// first (data order breaks ties, so the most typical member comes first).
+    fn generic_verdict(&self, group: u16, ranked: &[Candidate]) -> Verdict {
+        let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(0.0, |c| c.score);
+        let mut cands: Vec<Candidate> = self.catalog.lexicon.generic[group as usize].codes.iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
+        cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+        cands.truncate(MAX_CANDIDATES);
+        Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic }
     }
 
     /// A "not listed" verdict with the nearest listed professions: those the query partly
