@@ -111,7 +111,7 @@ fn chunks(text: &str) -> Vec<String> {
     out
 }
 
-enum Command<'a> {
+enum Command {
     Start,
     Help,
     Lang,
@@ -122,8 +122,8 @@ enum Command<'a> {
     Unknown,
     /// Addressed to another bot in a group.
     NotOurs,
-    #[allow(dead_code)]
-    Text(&'a str),
+    /// Not a command: an occupation (or several, a line each).
+    Text,
 }
 
 impl App {
@@ -171,9 +171,9 @@ impl App {
         }
     }
 
-    fn command<'a>(&self, text: &'a str) -> Command<'a> {
+    fn command(&self, text: &str) -> Command {
         let Some(first) = text.split_whitespace().next().filter(|w| w.starts_with('/')) else {
-            return Command::Text(text);
+            return Command::Text;
         };
         let (name, target) = first[1..].split_once('@').map_or((&first[1..], None), |(n, t)| (n, Some(t)));
         if target.is_some_and(|t| !t.eq_ignore_ascii_case(self.username())) {
@@ -301,15 +301,16 @@ async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> ResponseResult<(
         Command::Lang => reply::lang_choice(lang),
         Command::List => reply::list_fields(&app.catalog, lang),
         Command::About => about(&app.catalog, lang),
-        Command::Forget => {
-            if let Some(u) = user {
-                app.store.forget_user(u.id.0 as i64).map_err(|e| RequestError::Io(Arc::new(std::io::Error::other(e.to_string()))))?;
+        Command::Forget => match user.map(|u| app.store.forget_user(u.id.0 as i64)) {
+            Some(Err(e)) => {
+                warn!(error = %e, "/forget failed");
+                Reply { text: t(lang, "error", &[]), buttons: vec![] }
             }
-            Reply { text: t(lang, "forget-done", &[]), buttons: vec![] }
-        }
+            _ => Reply { text: t(lang, "forget-done", &[]), buttons: vec![] },
+        },
         Command::Stats => stats(app, user, lang),
-        Command::Text(_) if lines.len() > 1 => batch(app, &lines, lang),
-        Command::Text(_) => {
+        Command::Text if lines.len() > 1 => batch(app, &lines, lang),
+        Command::Text => {
             let v = app.matcher.match_query(&text);
             app.log(lang, &v, &text);
             reply::verdict(&v, &text, &app.catalog, lang)
@@ -524,7 +525,8 @@ fn article(id: String, title: String, description: String, text: String) -> Inli
 }
 
 /// Inline mode: the best candidates as results; choosing one posts the full answer.
-pub fn inline_results(app_matcher: &Matcher, catalog: &Catalog, query: &str, lang: Lang) -> Vec<InlineQueryResult> {
+pub fn inline_results(matcher: &Matcher, catalog: &Catalog, query: &str, lang: Lang) -> Vec<InlineQueryResult> {
+    // Title: the profession in the user's language; description: code and verdict.
     let profession_article = |p: &Profession, kind: VerdictKind| {
         article(p.code.to_string(), p.name.get(lang).to_string(), format!("{} · {}", p.code, reply::verdict_word(kind, lang)), reply::profession(p, catalog, lang).text)
     };
@@ -539,23 +541,18 @@ pub fn inline_results(app_matcher: &Matcher, catalog: &Catalog, query: &str, lan
             .take(INLINE_RESULTS)
             .collect();
     }
-    let v = app_matcher.match_query(query);
+    let v = matcher.match_query(query);
     let mut results = Vec::new();
-    match v.kind {
-        VerdictKind::NotListed => {
-            let r = reply::verdict(&v, query, catalog, lang);
-            results.push(article("not-listed".into(), reply::quote(query), reply::verdict_word(VerdictKind::NotListed, lang), r.text));
-        }
-        VerdictKind::Listed | VerdictKind::Unsure => {}
+    if v.kind == VerdictKind::NotListed {
+        let r = reply::verdict(&v, query, catalog, lang);
+        results.push(article("not-listed".into(), reply::quote(query), reply::verdict_word(VerdictKind::NotListed, lang), r.text));
     }
     for c in v.candidates.iter().take(INLINE_RESULTS - results.len()) {
         if let Some(p) = catalog.profession(&c.code) {
-            let kind = if v.code.as_ref() == Some(&p.code) { VerdictKind::Listed } else { v.kind };
-            let mut a = profession_article(p, VerdictKind::Listed);
-            if let InlineQueryResult::Article(art) = &mut a {
-                art.description = Some(format!("{} · {}", p.code, reply::verdict_word(kind, lang)));
-            }
-            results.push(a);
+            // Every candidate is on the list; for an unsure query the description says it is one
+            // possibility to check, for a not-listed one it is a near profession that is listed.
+            let kind = if v.kind == VerdictKind::Unsure { VerdictKind::Unsure } else { VerdictKind::Listed };
+            results.push(profession_article(p, kind));
         }
     }
     results
