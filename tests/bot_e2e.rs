@@ -6,13 +6,6 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-async fn setup(extra: &[(&str, &str)]) -> (StandIn, Kasip, tempfile::TempDir) {
-    let s = StandIn::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let k = Kasip::start(&s, &dir.path().join("kasip.db"), extra);
-    (s, k, dir)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_commands_in_each_language() {
     let (s, k, _dir) = setup(&[]).await;

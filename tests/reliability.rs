@@ -34,10 +34,8 @@ async fn every_query_is_answered_once_through_5xx_and_429() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_neither_repeats_nor_drops_answers() {
-    let s = StandIn::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
-    let k = Kasip::start(&s, &db, &[]);
+    let (s, k, dir) = setup(&[]).await;
+    let db = dir.path().join("kasip.db");
     s.push(private_text(1, 100, "ru", "нейрохирург"));
     s.reply_number(100, 1).await;
     assert!(k.stop().success());
@@ -144,10 +142,8 @@ async fn webhook_refuses_requests_without_the_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_log_write_never_stops_a_reply() {
-    let s = StandIn::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
-    let k = Kasip::start(&s, &db, &[]);
+    let (s, k, dir) = setup(&[]).await;
+    let db = dir.path().join("kasip.db");
     s.push(private_text(1, 100, "ru", "нейрохирург"));
     s.reply_number(100, 1).await;
     // Break the query log under the running bot.
@@ -163,9 +159,7 @@ async fn a_failed_log_write_never_stops_a_reply() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_edited_and_hostile_messages_are_answered() {
-    let s = StandIn::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let k = Kasip::start(&s, &dir.path().join("k.db"), &[]);
+    let (s, k, _dir) = setup(&[]).await;
     // 4096 characters: a job title followed by a paste.
     let long = format!("нейрохирург {}", "ж".repeat(4084));
     s.push(private_text(1, 100, "ru", &long));
@@ -189,9 +183,7 @@ async fn long_edited_and_hostile_messages_are_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lines_count_towards_the_flood_limit() {
-    let s = StandIn::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let k = Kasip::start(&s, &dir.path().join("k.db"), &[("KASIP_RATE_LIMIT", "5")]);
+    let (s, k, _dir) = setup(&[("KASIP_RATE_LIMIT", "5")]).await;
     s.push(private_text(1, 100, "ru", "врач\nинженер\nдизайнер\nхирург"));
     assert!(text(&s.reply_number(100, 1).await).contains("4"));
     s.push(private_text(2, 100, "ru", "онколог\nпедиатр"));

@@ -271,6 +271,15 @@ pub fn photo(update_id: i64, user_id: i64, lang: &str) -> Value {
 
 // ----- the real binary ---------------------------------------------------------------------------
 
+/// A stand-in, and `kasip` started against it with its database in a fresh directory
+/// (`dir/kasip.db`; the directory lives as long as the returned guard).
+pub async fn setup(extra_env: &[(&str, &str)]) -> (StandIn, Kasip, tempfile::TempDir) {
+    let s = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let k = Kasip::start(&s, &dir.path().join("kasip.db"), extra_env);
+    (s, k, dir)
+}
+
 pub struct Kasip {
     child: Child,
     pub log: std::path::PathBuf,
