@@ -416,11 +416,10 @@ pub fn document_queries(bytes: &[u8], is_csv: bool) -> Option<Vec<String>> {
 }
 
 /// The answers as CSV: query, verdict, code, name, field.
-pub fn results_csv(matcher: &Matcher, catalog: &Catalog, queries: &[String], lang: Lang) -> Vec<u8> {
+pub fn results_csv(catalog: &Catalog, answers: &[(String, Verdict)], lang: Lang) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["query", "verdict", "code", "name", "field"]);
-    for q in queries {
-        let v = matcher.match_query(q);
+    for (q, v) in answers {
         let best: Option<&Profession> = v.code.as_ref().or(v.candidates.first().map(|c| &c.code)).and_then(|c| catalog.profession(c)).filter(|_| v.kind != VerdictKind::NotListed);
         let code = best.map_or(String::new(), |p| p.code.to_string());
         let name = best.map_or(String::new(), |p| p.name.get(lang).to_string());
@@ -453,12 +452,12 @@ async fn handle_document(bot: &Bot, msg: &Message, app: &App, doc: &Document, la
     };
     // A file is a consultant's list; it is bounded like everything else (10× a message).
     queries.truncate(app.config.batch_max * 10);
-    for q in &queries {
-        let v = app.matcher.match_query(q);
-        app.log(lang, &v, q);
+    let answers: Vec<(String, Verdict)> = queries.into_iter().map(|q| { let v = app.matcher.match_query(&q); (q, v) }).collect();
+    for (q, v) in &answers {
+        app.log(lang, v, q);
     }
-    let csv = results_csv(&app.matcher, &app.catalog, &queries, lang);
-    let caption = t(lang, "file-done", &[("count", queries.len().into())]);
+    let csv = results_csv(&app.catalog, &answers, lang);
+    let caption = t(lang, "file-done", &[("count", answers.len().into())]);
     with_retry("sendDocument", || {
         let req = bot.send_document(msg.chat.id, InputFile::memory(csv.clone()).file_name("kasip.csv")).caption(caption.clone());
         async move { req.await }
@@ -525,12 +524,12 @@ fn article(id: String, title: String, description: String, text: String) -> Inli
 }
 
 /// Inline mode: the best candidates as results; choosing one posts the full answer.
-pub fn inline_results(matcher: &Matcher, catalog: &Catalog, query: &str, lang: Lang) -> Vec<InlineQueryResult> {
+pub fn inline_results(catalog: &Catalog, query: &str, verdict: Option<&Verdict>, lang: Lang) -> Vec<InlineQueryResult> {
     // Title: the profession in the user's language; description: code and verdict.
     let profession_article = |p: &Profession, kind: VerdictKind| {
         article(p.code.to_string(), p.name.get(lang).to_string(), format!("{} · {}", p.code, reply::verdict_word(kind, lang)), reply::profession(p, catalog, lang).text)
     };
-    if query.trim().is_empty() {
+    let Some(v) = verdict else {
         // Nothing typed yet: one profession of each education field as a start.
         let mut seen = Vec::new();
         return catalog
@@ -540,11 +539,10 @@ pub fn inline_results(matcher: &Matcher, catalog: &Catalog, query: &str, lang: L
             .map(|p| profession_article(p, VerdictKind::Listed))
             .take(INLINE_RESULTS)
             .collect();
-    }
-    let v = matcher.match_query(query);
+    };
     let mut results = Vec::new();
     if v.kind == VerdictKind::NotListed {
-        let r = reply::verdict(&v, query, catalog, lang);
+        let r = reply::verdict(v, query, catalog, lang);
         results.push(article("not-listed".into(), reply::quote(query), reply::verdict_word(VerdictKind::NotListed, lang), r.text));
     }
     for c in v.candidates.iter().take(INLINE_RESULTS - results.len()) {
@@ -561,11 +559,11 @@ pub fn inline_results(matcher: &Matcher, catalog: &Catalog, query: &str, lang: L
 async fn handle_inline(bot: &Bot, q: &InlineQuery, app: &App) -> ResponseResult<()> {
     let lang = app.lang_for(Some(&q.from), &q.query);
     let query: String = q.query.chars().take(crate::matcher::normalize::MAX_QUERY_CHARS).collect();
-    let results = inline_results(&app.matcher, &app.catalog, &query, lang);
-    if !query.trim().is_empty() {
-        let v = app.matcher.match_query(&query);
-        app.log(lang, &v, &query);
+    let verdict = (!query.trim().is_empty()).then(|| app.matcher.match_query(&query));
+    if let Some(v) = &verdict {
+        app.log(lang, v, &query);
     }
+    let results = inline_results(&app.catalog, &query, verdict.as_ref(), lang);
     with_retry("answerInlineQuery", || {
         let req = bot.answer_inline_query(q.id.clone(), results.clone()).cache_time(60);
         async move { req.await }
