@@ -14,8 +14,21 @@ use std::time::{Duration, Instant};
 use support::*;
 
 const QUERIES: &[&str] = &[
-    "нейрохирург", "работаю программистом", "graphic designer", "врач", "хирург", "2512-1-007", "бағдарламашымын", "ghjuhfvvbcn", "senior backend developer", "медсестра",
-    "инженер по автоматизации", "видео монтажер", "data scientist", "учитель информатики", "гематалог",
+    "нейрохирург",
+    "работаю программистом",
+    "graphic designer",
+    "врач",
+    "хирург",
+    "2512-1-007",
+    "бағдарламашымын",
+    "ghjuhfvvbcn",
+    "senior backend developer",
+    "медсестра",
+    "инженер по автоматизации",
+    "видео монтажер",
+    "data scientist",
+    "учитель информатики",
+    "гематалог",
 ];
 
 fn env_num(name: &str, default: usize) -> usize {
@@ -60,8 +73,19 @@ async fn main() {
             let chat = 10_000 + u as i64;
             let q = QUERIES[(u + m) % QUERIES.len()];
             offered.entry(chat).or_default().push(Instant::now());
-            s.push(private_text(id, chat, if u % 3 == 0 { "kk" } else if u % 3 == 1 { "ru" } else { "en" }, q));
-            if id as usize % per_tick == 0 {
+            s.push(private_text(
+                id,
+                chat,
+                if u % 3 == 0 {
+                    "kk"
+                } else if u % 3 == 1 {
+                    "ru"
+                } else {
+                    "en"
+                },
+                q,
+            ));
+            if (id as usize).is_multiple_of(per_tick) {
                 next += tick;
                 tokio::time::sleep_until(next.into()).await;
             }
@@ -92,7 +116,12 @@ async fn main() {
     println!("replies: {} ({} missing, {} extra)", calls.len(), total.saturating_sub(calls.len()), calls.len().saturating_sub(total));
     println!("throughput: {:.0} replies/s over {elapsed:.2} s", calls.len() as f64 / elapsed);
     if !latencies.is_empty() {
-        println!("latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", pct(&latencies, 0.5).as_secs_f64() * 1e3, pct(&latencies, 0.99).as_secs_f64() * 1e3, latencies.last().unwrap().as_secs_f64() * 1e3);
+        println!(
+            "latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            pct(&latencies, 0.5).as_secs_f64() * 1e3,
+            pct(&latencies, 0.99).as_secs_f64() * 1e3,
+            latencies.last().unwrap().as_secs_f64() * 1e3
+        );
     }
     match rss {
         Some(kb) => println!("peak resident memory: {:.1} MB", kb as f64 / 1024.0),

@@ -379,8 +379,8 @@ impl Catalog {
         let mut codes = HashSet::new();
         for p in raw.professions {
             let entry = p.code.clone();
-            let code = Code::parse_canonical(p.code.trim())
-                .ok_or_else(|| CatalogError::BadCode { file: pf.into(), entry: entry.clone(), code: p.code.clone() })?;
+            let code =
+                Code::parse_canonical(p.code.trim()).ok_or_else(|| CatalogError::BadCode { file: pf.into(), entry: entry.clone(), code: p.code.clone() })?;
             if !codes.insert(code.clone()) {
                 return Err(CatalogError::DuplicateCode { file: pf.into(), code: code.0 });
             }

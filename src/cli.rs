@@ -35,7 +35,13 @@ pub fn verdict_json(catalog: &Catalog, query: &str, v: &Verdict, lang: Lang) -> 
 
 /// Answers queries from the arguments, or from standard input one a line (in order, one answer a
 /// line, also for empty lines, so the output lines up with the input).
-pub fn run_match(matcher: &Matcher, queries: &[String], out_fmt: &dyn Fn(&str, &Verdict) -> String, input: &mut dyn BufRead, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn run_match(
+    matcher: &Matcher,
+    queries: &[String],
+    out_fmt: &dyn Fn(&str, &Verdict) -> String,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     if !queries.is_empty() {
         let q = queries.join(" ");
         let v = matcher.match_query(&q);
@@ -57,8 +63,11 @@ pub fn run_match(matcher: &Matcher, queries: &[String], out_fmt: &dyn Fn(&str, &
     out.flush()
 }
 
+/// Turns a query and its verdict into one line (or block) of output.
+pub type Formatter<'a> = Box<dyn Fn(&str, &Verdict) -> String + 'a>;
+
 /// How `kasip match` prints one answer: the JSON contract, or the bot's reply as text.
-pub fn formatter(catalog: &Catalog, json: bool, lang: Lang) -> Box<dyn Fn(&str, &Verdict) -> String + '_> {
+pub fn formatter(catalog: &Catalog, json: bool, lang: Lang) -> Formatter<'_> {
     if json {
         Box::new(move |q, v| verdict_json(catalog, q, v, lang))
     } else {
@@ -123,7 +132,10 @@ pub fn list(catalog: &Catalog, json: bool, lang: Lang, only: Option<&str>) -> an
         .map(|(f, members)| JsonField {
             id: &f.id,
             name: f.name.get(lang),
-            professions: members.into_iter().map(|p| JsonProfession { code: p.code.as_str(), name: p.name.get(lang), name_ru: &p.name.ru, fields: &p.fields }).collect(),
+            professions: members
+                .into_iter()
+                .map(|p| JsonProfession { code: p.code.as_str(), name: p.name.get(lang), name_ru: &p.name.ru, fields: &p.fields })
+                .collect(),
         })
         .collect();
     if json {
@@ -154,7 +166,12 @@ pub fn report(store: &crate::store::Store, since_days: u32, top: usize) -> anyho
         r.not_listed,
         pct(r.not_listed)
     );
-    for (title, rows) in [("most frequent unsure queries", &r.top_unsure), ("most frequent not-listed queries", &r.top_not_listed), ("most asked professions", &r.top_codes), ("queries per day", &r.per_day)] {
+    for (title, rows) in [
+        ("most frequent unsure queries", &r.top_unsure),
+        ("most frequent not-listed queries", &r.top_not_listed),
+        ("most asked professions", &r.top_codes),
+        ("queries per day", &r.per_day),
+    ] {
         s.push_str(&format!("\n{title}:\n"));
         if rows.is_empty() {
             s.push_str("  (none)\n");

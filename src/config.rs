@@ -72,7 +72,12 @@ pub struct Config {
 
 fn valid_token(t: &str) -> bool {
     match t.split_once(':') {
-        Some((id, secret)) => !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && secret.len() >= 20 && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+        Some((id, secret)) => {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && secret.len() >= 20
+                && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        }
         None => false,
     }
 }

@@ -62,10 +62,7 @@ pub fn is_cyrillic(c: char) -> bool {
 
 /// Letters of the Kazakh Cyrillic alphabet that Russian lacks.
 pub fn is_kazakh_letter(c: char) -> bool {
-    matches!(
-        c,
-        'ә' | 'Ә' | 'ғ' | 'Ғ' | 'қ' | 'Қ' | 'ң' | 'Ң' | 'ө' | 'Ө' | 'ұ' | 'Ұ' | 'ү' | 'Ү' | 'һ' | 'Һ' | 'і' | 'І'
-    )
+    matches!(c, 'ә' | 'Ә' | 'ғ' | 'Ғ' | 'қ' | 'Қ' | 'ң' | 'Ң' | 'ө' | 'Ө' | 'ұ' | 'Ұ' | 'ү' | 'Ү' | 'һ' | 'Һ' | 'і' | 'І')
 }
 
 impl fmt::Display for Lang {

@@ -109,7 +109,13 @@ fn run() -> anyhow::Result<ExitCode> {
                 let queries = cli::read_queries(file.as_deref(), &query)?;
                 if csv {
                     use std::io::Write;
-                    let answers: Vec<(String, kasip::Verdict)> = queries.into_iter().map(|q| { let v = matcher.match_query(&q); (q, v) }).collect();
+                    let answers: Vec<(String, kasip::Verdict)> = queries
+                        .into_iter()
+                        .map(|q| {
+                            let v = matcher.match_query(&q);
+                            (q, v)
+                        })
+                        .collect();
                     out.write_all(&kasip::bot::results_csv(&catalog, &answers, lang))?;
                     return Ok(ExitCode::SUCCESS);
                 }

@@ -92,7 +92,11 @@ fn candidate_buttons(v: &Verdict, catalog: &Catalog, lang: Lang) -> Vec<Vec<Butt
 /// The legal basis in one line.
 pub fn basis(catalog: &Catalog, lang: Lang) -> String {
     let o = &catalog.order;
-    t(lang, "basis", &[("number", o.number.as_str().into()), ("date", date(&o.date).as_str().into()), ("amendment_date", date(&o.amendment_date).as_str().into())])
+    t(
+        lang,
+        "basis",
+        &[("number", o.number.as_str().into()), ("date", date(&o.date).as_str().into()), ("amendment_date", date(&o.amendment_date).as_str().into())],
+    )
 }
 
 /// `2023-02-20` → `20.02.2023`, the way the order and its readers write dates.
@@ -107,7 +111,8 @@ pub fn date(iso: &str) -> String {
 
 /// The full "it qualifies" answer for one profession.
 pub fn profession(p: &Profession, catalog: &Catalog, lang: Lang) -> Reply {
-    let mut text = t(lang, "listed", &[("name", p.name.ru.as_str().into()), ("code", p.code.as_str().into()), ("field", catalog.field_names(p, lang).as_str().into())]);
+    let mut text =
+        t(lang, "listed", &[("name", p.name.ru.as_str().into()), ("code", p.code.as_str().into()), ("field", catalog.field_names(p, lang).as_str().into())]);
     if lang != Lang::Ru {
         // The official name is Russian; the user's language follows on the line below it.
         let local = t(lang, "listed-local", &[("local", p.name.get(lang).into())]);
@@ -161,7 +166,12 @@ pub fn list_fields(catalog: &Catalog, lang: Lang) -> Reply {
     let buttons = catalog
         .by_field()
         .into_iter()
-        .map(|(i, (f, members))| vec![Button { text: cut(&format!("{} ({})", f.name.get(lang), members.len()), BUTTON_CHARS), data: Callback::ListField { field: i, page: 0 }.encode() }])
+        .map(|(i, (f, members))| {
+            vec![Button {
+                text: cut(&format!("{} ({})", f.name.get(lang), members.len()), BUTTON_CHARS),
+                data: Callback::ListField { field: i, page: 0 }.encode(),
+            }]
+        })
         .collect();
     Reply { text, buttons }
 }
@@ -189,7 +199,10 @@ pub fn list_field(catalog: &Catalog, lang: Lang, field: usize, page: usize) -> R
 
 /// The language picker.
 pub fn lang_choice(lang: Lang) -> Reply {
-    let buttons = vec![[(Lang::Ru, "Русский"), (Lang::Kk, "Қазақша"), (Lang::En, "English")].iter().map(|(l, name)| Button { text: name.to_string(), data: Callback::Lang(*l).encode() }).collect()];
+    let buttons = vec![[(Lang::Ru, "Русский"), (Lang::Kk, "Қазақша"), (Lang::En, "English")]
+        .iter()
+        .map(|(l, name)| Button { text: name.to_string(), data: Callback::Lang(*l).encode() })
+        .collect()];
     Reply { text: t(lang, "lang-choose", &[]), buttons }
 }
 
@@ -199,10 +212,15 @@ pub fn batch_line(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> St
     match v.kind {
         VerdictKind::Listed => {
             let p = v.code.as_ref().and_then(|c| catalog.profession(c));
-            t(lang, "batch-line-listed", &[("query", q.as_str().into()), ("code", p.map_or("", |p| p.code.as_str()).into()), ("name", p.map_or("", |p| p.name.get(lang)).into())])
+            t(
+                lang,
+                "batch-line-listed",
+                &[("query", q.as_str().into()), ("code", p.map_or("", |p| p.code.as_str()).into()), ("name", p.map_or("", |p| p.name.get(lang)).into())],
+            )
         }
         VerdictKind::Unsure => {
-            let names: Vec<String> = v.candidates.iter().take(3).filter_map(|c| catalog.profession(&c.code)).map(|p| format!("{} ({})", p.name.get(lang), p.code)).collect();
+            let names: Vec<String> =
+                v.candidates.iter().take(3).filter_map(|c| catalog.profession(&c.code)).map(|p| format!("{} ({})", p.name.get(lang), p.code)).collect();
             t(lang, "batch-line-unsure", &[("query", q.as_str().into()), ("names", names.join("; ").as_str().into())])
         }
         VerdictKind::NotListed => t(lang, "batch-line-not-listed", &[("query", q.as_str().into())]),
@@ -211,13 +229,16 @@ pub fn batch_line(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> St
 
 /// The verdict's name in the user's language (inline results, CSV).
 pub fn verdict_word(kind: VerdictKind, lang: Lang) -> String {
-    t(lang, match kind {
-        VerdictKind::Listed => "verdict-listed",
-        VerdictKind::Unsure => "verdict-unsure",
-        VerdictKind::NotListed => "verdict-not-listed",
-    }, &[])
+    t(
+        lang,
+        match kind {
+            VerdictKind::Listed => "verdict-listed",
+            VerdictKind::Unsure => "verdict-unsure",
+            VerdictKind::NotListed => "verdict-not-listed",
+        },
+        &[],
+    )
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -234,7 +255,11 @@ mod tests {
     fn listed_answer_has_code_name_field_and_basis() {
         let (c, m) = setup();
         let r = verdict(&m.match_query("нейрохирург"), "нейрохирург", &c, Lang::Ru);
-        assert!(r.text.contains("2217-4-001") && r.text.contains("Врач-нейрохирург") && r.text.contains("Здравоохранения") && r.text.contains("№ 49"), "{}", r.text);
+        assert!(
+            r.text.contains("2217-4-001") && r.text.contains("Врач-нейрохирург") && r.text.contains("Здравоохранения") && r.text.contains("№ 49"),
+            "{}",
+            r.text
+        );
         let r = verdict(&m.match_query("neurosurgeon"), "neurosurgeon", &c, Lang::En);
         assert!(r.text.contains("Врач-нейрохирург") && r.text.contains("(Neurosurgeon)") && r.text.contains("Healthcare"), "{}", r.text);
     }
@@ -251,7 +276,9 @@ mod tests {
     #[test]
     fn callbacks_round_trip_and_reject_junk() {
         let (c, _) = setup();
-        for cb in [Callback::Profession(c.professions[0].code.clone()), Callback::Lang(Lang::Kk), Callback::ListFields, Callback::ListField { field: 2, page: 1 }] {
+        for cb in
+            [Callback::Profession(c.professions[0].code.clone()), Callback::Lang(Lang::Kk), Callback::ListFields, Callback::ListField { field: 2, page: 1 }]
+        {
             assert_eq!(Callback::decode(&cb.encode(), &c), Some(cb));
         }
         for junk in ["", "p:9999-9-999", "p:../../x", "l:de", "f:99:0", "f:1:x", "zzz", "p:2217-4-001:extra"] {

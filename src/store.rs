@@ -142,7 +142,8 @@ impl Store {
     pub fn log_query(&self, at: i64, lang: Lang, verdict: &str, code: Option<&str>, query: &str) -> Result<(), StoreError> {
         // Lower-cased here: SQLite's lower() only knows ASCII, and the report groups by text.
         let q: String = query.chars().filter(|c| !c.is_control()).take(LOG_QUERY_CHARS).collect::<String>().to_lowercase();
-        self.conn().execute("INSERT INTO query_log (at, lang, verdict, code, query) VALUES (?1, ?2, ?3, ?4, ?5)", params![at, lang.code(), verdict, code, q.trim()])?;
+        self.conn()
+            .execute("INSERT INTO query_log (at, lang, verdict, code, query) VALUES (?1, ?2, ?3, ?4, ?5)", params![at, lang.code(), verdict, code, q.trim()])?;
         Ok(())
     }
 
@@ -192,7 +193,8 @@ impl Store {
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         };
         r.top_unsure = counts("SELECT query, count(*) n FROM query_log WHERE at >= ?1 AND verdict = 'unsure' GROUP BY query ORDER BY n DESC, 1 LIMIT ?2")?;
-        r.top_not_listed = counts("SELECT query, count(*) n FROM query_log WHERE at >= ?1 AND verdict = 'not_listed' GROUP BY query ORDER BY n DESC, 1 LIMIT ?2")?;
+        r.top_not_listed =
+            counts("SELECT query, count(*) n FROM query_log WHERE at >= ?1 AND verdict = 'not_listed' GROUP BY query ORDER BY n DESC, 1 LIMIT ?2")?;
         r.top_codes = counts("SELECT code, count(*) n FROM query_log WHERE at >= ?1 AND code IS NOT NULL GROUP BY code ORDER BY n DESC, 1 LIMIT ?2")?;
         r.per_day = counts("SELECT date(at, 'unixepoch'), count(*) FROM query_log WHERE at >= ?1 GROUP BY 1 ORDER BY 1 DESC LIMIT ?2")?;
         Ok(r)

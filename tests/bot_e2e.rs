@@ -120,7 +120,10 @@ async fn start_help_about_and_non_text() {
     assert!(text(&s.reply_number(100, 1).await).contains("Kasip"));
     s.push(private_text(2, 100, "ru", "/about"));
     let t = text(&s.reply_number(100, 2).await);
-    assert!(t.contains("31938") && t.contains("20.02.2023") && t.contains("03.05.2024") && t.contains("Электронная биржа труда") && t.contains("не решение"), "{t}");
+    assert!(
+        t.contains("31938") && t.contains("20.02.2023") && t.contains("03.05.2024") && t.contains("Электронная биржа труда") && t.contains("не решение"),
+        "{t}"
+    );
     s.push(private_text(3, 100, "en", "/help"));
     assert!(text(&s.reply_number(100, 3).await).contains(&format!("@{BOT_USERNAME}")));
     s.push(photo(4, 100, "en"));

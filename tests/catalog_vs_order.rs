@@ -108,11 +108,8 @@ fn codes_and_names_appear_in_the_seed() {
     }
     // No other code of the classifier's shape appears in Appendix 2.
     let appendix = &text[text.find("Приложение 2").unwrap()..];
-    let found: std::collections::BTreeSet<String> = appendix
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| kasip::Code::parse_canonical(w).is_some())
-        .map(String::from)
-        .collect();
+    let found: std::collections::BTreeSet<String> =
+        appendix.split(|c: char| c.is_whitespace()).filter(|w| kasip::Code::parse_canonical(w).is_some()).map(String::from).collect();
     let ours: std::collections::BTreeSet<String> = ORDER.iter().map(|(c, _, _)| c.to_string()).collect();
     assert_eq!(found, ours);
 }

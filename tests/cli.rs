@@ -6,7 +6,14 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn kasip(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kasip")).args(args).env_remove("KASIP_DATA").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kasip"))
+        .args(args)
+        .env_remove("KASIP_DATA")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let out = child.wait_with_output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -67,7 +74,8 @@ fn list_json_has_all_51_grouped_by_field() {
     assert_eq!(code, 0);
     let groups: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(groups.len(), 6);
-    let codes: std::collections::BTreeSet<&str> = groups.iter().flat_map(|g| g["professions"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap())).collect();
+    let codes: std::collections::BTreeSet<&str> =
+        groups.iter().flat_map(|g| g["professions"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap())).collect();
     assert_eq!(codes.len(), 51);
     let (_, out, _) = kasip(&["list", "--field", "creative", "--lang", "en"], b"");
     assert!(out.contains("Creative industries") && out.contains("Video editor") && !out.contains("Neurosurgeon"));

@@ -96,7 +96,8 @@ fn unusable_database_is_a_clear_start_up_error() {
     let (code, err) = run_bot_expecting_failure(&[("TELOXIDE_TOKEN", TOKEN), ("KASIP_DB", bad.to_str().unwrap()), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")]);
     assert_eq!(code, 1);
     assert!(err.contains("bad.db"), "{err}");
-    let (code, err) = run_bot_expecting_failure(&[("TELOXIDE_TOKEN", TOKEN), ("KASIP_DB", "/nonexistent/dir/k.db"), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")]);
+    let (code, err) =
+        run_bot_expecting_failure(&[("TELOXIDE_TOKEN", TOKEN), ("KASIP_DB", "/nonexistent/dir/k.db"), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")]);
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent/dir/k.db"), "{err}");
 }
@@ -114,7 +115,11 @@ async fn webhook_refuses_requests_without_the_secret() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let listen = format!("127.0.0.1:{port}");
-    let k = Kasip::start(&s, &dir.path().join("k.db"), &[("KASIP_WEBHOOK_URL", "https://kasip.example.org/hook"), ("KASIP_WEBHOOK_SECRET", "s3cret-Token_1"), ("KASIP_WEBHOOK_LISTEN", &listen)]);
+    let k = Kasip::start(
+        &s,
+        &dir.path().join("k.db"),
+        &[("KASIP_WEBHOOK_URL", "https://kasip.example.org/hook"), ("KASIP_WEBHOOK_SECRET", "s3cret-Token_1"), ("KASIP_WEBHOOK_LISTEN", &listen)],
+    );
     let set = s.wait_for("setWebhook", 15, |c| !c.is_empty()).await;
     assert!(set[0].to_string().contains("s3cret-Token_1"), "the secret is registered with Telegram: {}", set[0]);
     let client = reqwest::Client::new();

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, ChatId, Document, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult, InlineQueryResultArticle, InputFile, InputMessageContent, InputMessageContentText,
-    MaybeInaccessibleMessage, Me, MessageId, ReplyParameters, User,
+    BotCommand, ChatId, Document, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult, InlineQueryResultArticle, InputFile, InputMessageContent,
+    InputMessageContentText, MaybeInaccessibleMessage, Me, MessageId, ReplyParameters, User,
 };
 use teloxide::{ApiError, RequestError};
 use tracing::{debug, info, warn};
@@ -90,7 +90,11 @@ pub struct App {
 }
 
 fn keyboard(r: &Reply) -> Option<InlineKeyboardMarkup> {
-    (!r.buttons.is_empty()).then(|| InlineKeyboardMarkup::new(r.buttons.iter().map(|row| row.iter().map(|b| InlineKeyboardButton::callback(b.text.clone(), b.data.clone())).collect::<Vec<_>>())))
+    (!r.buttons.is_empty()).then(|| {
+        InlineKeyboardMarkup::new(
+            r.buttons.iter().map(|row| row.iter().map(|b| InlineKeyboardButton::callback(b.text.clone(), b.data.clone())).collect::<Vec<_>>()),
+        )
+    })
 }
 
 /// Splits a long text at line ends into messages Telegram accepts.
@@ -129,7 +133,16 @@ enum Command {
 impl App {
     pub fn new(catalog: Arc<Catalog>, store: Store, config: Config, me: Me) -> Result<App, store::StoreError> {
         let resume_after = store.last_update_id()?.unwrap_or(-1);
-        Ok(App { matcher: Matcher::new(catalog.clone()), catalog, store, limiter: RateLimiter::new(config.rate_limit), config, me, resume_after, last_done: AtomicI64::new(resume_after) })
+        Ok(App {
+            matcher: Matcher::new(catalog.clone()),
+            catalog,
+            store,
+            limiter: RateLimiter::new(config.rate_limit),
+            config,
+            me,
+            resume_after,
+            last_done: AtomicI64::new(resume_after),
+        })
     }
 
     fn username(&self) -> &str {
@@ -268,10 +281,9 @@ async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> ResponseResult<(
     if let Some(doc) = msg.document() {
         let lang = app.lang_for(user, text.unwrap_or(""));
         // In groups a file is only read when the caption mentions the bot.
-        if msg.chat.is_private() || text.is_some_and(|t| app.addressed(msg, t).is_some()) {
-            if admit(bot, msg, app, user_id, 1, lang).await? {
-                return handle_document(bot, msg, app, doc, lang).await;
-            }
+        let addressed = msg.chat.is_private() || text.is_some_and(|t| app.addressed(msg, t).is_some());
+        if addressed && admit(bot, msg, app, user_id, 1, lang).await? {
+            return handle_document(bot, msg, app, doc, lang).await;
         }
         return Ok(());
     }
@@ -375,7 +387,13 @@ fn stats(app: &App, user: Option<&User>, lang: Lang) -> Reply {
             let mut text = t(
                 lang,
                 "stats",
-                &[("days", days.into()), ("total", r.total.into()), ("listed", r.listed.into()), ("unsure", r.unsure.into()), ("not_listed", r.not_listed.into())],
+                &[
+                    ("days", days.into()),
+                    ("total", r.total.into()),
+                    ("listed", r.listed.into()),
+                    ("unsure", r.unsure.into()),
+                    ("not_listed", r.not_listed.into()),
+                ],
             );
             for d in &r.per_day {
                 text.push_str(&format!("\n{}: {}", d.key, d.count));
@@ -420,7 +438,8 @@ pub fn results_csv(catalog: &Catalog, answers: &[(String, Verdict)], lang: Lang)
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["query", "verdict", "code", "name", "field"]);
     for (q, v) in answers {
-        let best: Option<&Profession> = v.code.as_ref().or(v.candidates.first().map(|c| &c.code)).and_then(|c| catalog.profession(c)).filter(|_| v.kind != VerdictKind::NotListed);
+        let best: Option<&Profession> =
+            v.code.as_ref().or(v.candidates.first().map(|c| &c.code)).and_then(|c| catalog.profession(c)).filter(|_| v.kind != VerdictKind::NotListed);
         let code = best.map_or(String::new(), |p| p.code.to_string());
         let name = best.map_or(String::new(), |p| p.name.get(lang).to_string());
         let field = best.map_or(String::new(), |p| catalog.field_names(p, lang));
@@ -452,7 +471,13 @@ async fn handle_document(bot: &Bot, msg: &Message, app: &App, doc: &Document, la
     };
     // A file is a consultant's list; it is bounded like everything else (10× a message).
     queries.truncate(app.config.batch_max * 10);
-    let answers: Vec<(String, Verdict)> = queries.into_iter().map(|q| { let v = app.matcher.match_query(&q); (q, v) }).collect();
+    let answers: Vec<(String, Verdict)> = queries
+        .into_iter()
+        .map(|q| {
+            let v = app.matcher.match_query(&q);
+            (q, v)
+        })
+        .collect();
     for (q, v) in &answers {
         app.log(lang, v, q);
     }
@@ -527,7 +552,12 @@ fn article(id: String, title: String, description: String, text: String) -> Inli
 pub fn inline_results(catalog: &Catalog, query: &str, verdict: Option<&Verdict>, lang: Lang) -> Vec<InlineQueryResult> {
     // Title: the profession in the user's language; description: code and verdict.
     let profession_article = |p: &Profession, kind: VerdictKind| {
-        article(p.code.to_string(), p.name.get(lang).to_string(), format!("{} · {}", p.code, reply::verdict_word(kind, lang)), reply::profession(p, catalog, lang).text)
+        article(
+            p.code.to_string(),
+            p.name.get(lang).to_string(),
+            format!("{} · {}", p.code, reply::verdict_word(kind, lang)),
+            reply::profession(p, catalog, lang).text,
+        )
     };
     let Some(v) = verdict else {
         // Nothing typed yet: one profession of each education field as a start.
@@ -589,7 +619,8 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
     #[cfg(not(unix))]
     let terminated = std::future::pending::<Option<()>>();
     let startup = async {
-        let me = with_retry("getMe", || bot.get_me().into_future()).await.context("asking Telegram who the bot is (getMe); check the token and TELOXIDE_API_URL")?;
+        let me =
+            with_retry("getMe", || bot.get_me().into_future()).await.context("asking Telegram who the bot is (getMe); check the token and TELOXIDE_API_URL")?;
         info!(username = ?me.user.username, "connected to the Bot API");
         for lang in Lang::ALL {
             let res = with_retry("setMyCommands", || {
@@ -661,7 +692,10 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
         None => {
             let listener = teloxide::update_listeners::Polling::builder(bot).timeout(Duration::from_secs(25)).delete_webhook().await.build();
             info!("long polling");
-            dispatcher.try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("getUpdates failed")).await.map_err(|e| anyhow::anyhow!("dispatching: {e:?}"))?;
+            dispatcher
+                .try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("getUpdates failed"))
+                .await
+                .map_err(|e| anyhow::anyhow!("dispatching: {e:?}"))?;
         }
         Some(w) => {
             let options = teloxide::update_listeners::webhooks::Options::new(w.listen, w.url.clone()).secret_token(w.secret.clone());
@@ -673,7 +707,10 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
                     warn!(error = %e, "webhook server stopped");
                 }
             });
-            dispatcher.try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("webhook listener error")).await.map_err(|e| anyhow::anyhow!("dispatching: {e:?}"))?;
+            dispatcher
+                .try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("webhook listener error"))
+                .await
+                .map_err(|e| anyhow::anyhow!("dispatching: {e:?}"))?;
         }
     }
     info!("stopped");

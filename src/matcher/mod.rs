@@ -18,8 +18,8 @@ use crate::catalog::{Catalog, Code, PerLang, Profession};
 use crate::lang::Lang;
 use morph::Morph;
 use normalize::{Script, Word};
-use serde::Serialize;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// A listed profession needs at least this score to be answered "listed". Below it the best we
@@ -219,7 +219,11 @@ impl Matcher {
             phrases: Vec::new(),
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
-            abbreviations: lex.abbreviations.iter().map(|a| (if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }, normalize::words(&a.to), a.exact_case)).collect(),
+            abbreviations: lex
+                .abbreviations
+                .iter()
+                .map(|a| (if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }, normalize::words(&a.to), a.exact_case))
+                .collect(),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),
@@ -517,7 +521,13 @@ impl Matcher {
                     .filter(|u| u.first <= j && j <= u.last)
                     .flat_map(|u| u.hits.iter().map(|(id, _)| self.weight[*id as usize]))
                     .fold(0.0f32, f32::max);
-                let base = if known > 0.0 { known } else if q.len >= 3 { self.unknown_weight } else { self.unknown_weight * 0.3 };
+                let base = if known > 0.0 {
+                    known
+                } else if q.len >= 3 {
+                    self.unknown_weight
+                } else {
+                    self.unknown_weight * 0.3
+                };
                 if q.qualifier {
                     base * QUALIFIER_WEIGHT
                 } else {
@@ -711,7 +721,12 @@ impl Matcher {
             return self.generic_verdict(gi, &ranked);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
-            return Verdict { kind: VerdictKind::Listed, code: Some(ranked[0].code.clone()), candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(), reason: Reason::Name };
+            return Verdict {
+                kind: VerdictKind::Listed,
+                code: Some(ranked[0].code.clone()),
+                candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
+                reason: Reason::Name,
+            };
         }
         if l1 >= UNSURE_MIN {
             let spread = if l1 >= LISTED_MIN { 0.05 } else { 0.15 };
@@ -740,7 +755,8 @@ impl Matcher {
     /// first (data order breaks ties, so the most typical member comes first).
     fn generic_verdict(&self, group: u16, ranked: &[Candidate]) -> Verdict {
         let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(0.0, |c| c.score);
-        let mut cands: Vec<Candidate> = self.catalog.lexicon.generic[group as usize].codes.iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
+        let mut cands: Vec<Candidate> =
+            self.catalog.lexicon.generic[group as usize].codes.iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
         cands.sort_by(|a, b| b.score.total_cmp(&a.score));
         cands.truncate(MAX_CANDIDATES);
         Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic }
@@ -752,7 +768,8 @@ impl Matcher {
     fn not_listed(&self, cleaned: &str, ranked: &[Candidate], field: Option<&str>, reason: Reason) -> Verdict {
         let mut near: Vec<Candidate> = ranked.iter().filter(|c| c.score >= 0.2).take(NEAR_CANDIDATES).cloned().collect();
         if near.len() < NEAR_CANDIDATES && reason != Reason::NotUnderstood {
-            let stems: Vec<String> = self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
+            let stems: Vec<String> =
+                self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
             for id in &self.listed_vocab {
                 let v = &self.vocab[*id as usize];
                 if stems.iter().any(|s| v.contains(s.as_str())) {
@@ -797,7 +814,12 @@ impl Matcher {
         };
         if let Some(code) = Code::from_digits(run) {
             if let Some(p) = self.catalog.profession(&code) {
-                return Some(Verdict { kind: VerdictKind::Listed, code: Some(p.code.clone()), candidates: vec![Candidate { code: p.code.clone(), score: 1.0 }], reason: Reason::Code });
+                return Some(Verdict {
+                    kind: VerdictKind::Listed,
+                    code: Some(p.code.clone()),
+                    candidates: vec![Candidate { code: p.code.clone(), score: 1.0 }],
+                    reason: Reason::Code,
+                });
             }
         }
         let shown = match run.len() {
@@ -839,7 +861,6 @@ fn signature(w: &str) -> u64 {
 fn round(s: f32) -> f32 {
     (s * 1000.0).round() / 1000.0
 }
-
 
 /// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings.
 fn digit_runs(text: &str) -> Vec<String> {
@@ -912,7 +933,8 @@ mod tests {
 
     #[test]
     fn near_misses_are_not_listed() {
-        for q in ["хирург", "стоматолог", "медсестра", "тестировщик", "учитель информатики", "инженер-строитель", "архитектор зданий"] {
+        for q in ["хирург", "стоматолог", "медсестра", "тестировщик", "учитель информатики", "инженер-строитель", "архитектор зданий"]
+        {
             assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
         }
     }

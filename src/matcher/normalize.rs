@@ -59,7 +59,7 @@ fn lower(c: char) -> char {
         'A'..='Z' => c.to_ascii_lowercase(),
         '\u{0410}'..='\u{042F}' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
         '\u{0400}'..='\u{040F}' => char::from_u32(c as u32 + 0x50).unwrap_or(c),
-        '\u{048A}'..='\u{04BF}' | '\u{04D0}'..='\u{04FF}' if (c as u32) % 2 == 0 => char::from_u32(c as u32 + 1).unwrap_or(c),
+        '\u{048A}'..='\u{04BF}' | '\u{04D0}'..='\u{04FF}' if (c as u32).is_multiple_of(2) => char::from_u32(c as u32 + 1).unwrap_or(c),
         _ if c.is_ascii() || matches!(c, '\u{0430}'..='\u{045F}') => c,
         _ => c.to_lowercase().next().unwrap_or(c),
     }

@@ -163,7 +163,9 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
     match method.as_str() {
         "getme" => {
             record(true);
-            ok(json!({"id": BOT_ID, "is_bot": true, "first_name": "Kasip", "username": BOT_USERNAME, "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": true, "can_connect_to_business": false, "has_main_web_app": false}))
+            ok(
+                json!({"id": BOT_ID, "is_bot": true, "first_name": "Kasip", "username": BOT_USERNAME, "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": true, "can_connect_to_business": false, "has_main_web_app": false}),
+            )
         }
         "getupdates" => {
             let offset = parsed["offset"].as_i64().unwrap_or(0);
@@ -200,12 +202,19 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
                     i.too_many_left -= 1;
                     drop(i);
                     record(false);
-                    return (StatusCode::TOO_MANY_REQUESTS, axum::Json(json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}))).into_response();
+                    return (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        axum::Json(
+                            json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}),
+                        ),
+                    )
+                        .into_response();
                 }
                 if i.fail_every.is_some_and(|n| i.send_count % n == 0) {
                     drop(i);
                     record(false);
-                    return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"ok": false, "error_code": 500, "description": "Internal Server Error"}))).into_response();
+                    return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"ok": false, "error_code": 500, "description": "Internal Server Error"})))
+                        .into_response();
                 }
             }
             record(true);
@@ -214,7 +223,9 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
             let chat_id = parsed["chat_id"].as_i64().unwrap_or(1);
             let id = parsed["message_id"].as_i64().unwrap_or(i.next_message_id);
             let text = parsed["text"].as_str().unwrap_or("").to_string();
-            ok(json!({"message_id": id, "date": 1_700_000_000, "chat": {"id": chat_id, "type": "private", "first_name": "U"}, "from": {"id": BOT_ID, "is_bot": true, "first_name": "Kasip", "username": BOT_USERNAME}, "text": text}))
+            ok(
+                json!({"message_id": id, "date": 1_700_000_000, "chat": {"id": chat_id, "type": "private", "first_name": "U"}, "from": {"id": BOT_ID, "is_bot": true, "first_name": "Kasip", "username": BOT_USERNAME}, "text": text}),
+            )
         }
         "getfile" => {
             record(true);
@@ -345,7 +356,9 @@ impl Drop for Kasip {
 
 /// Button callback data of a sendMessage/editMessageText body, row by row.
 pub fn button_data(body: &Value) -> Vec<String> {
-    body["reply_markup"]["inline_keyboard"].as_array().map_or(Vec::new(), |rows| rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(|b| b["callback_data"].as_str().unwrap_or("").to_string())).collect())
+    body["reply_markup"]["inline_keyboard"].as_array().map_or(Vec::new(), |rows| {
+        rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(|b| b["callback_data"].as_str().unwrap_or("").to_string())).collect()
+    })
 }
 
 pub fn text(body: &Value) -> String {
