@@ -523,6 +523,9 @@ impl Matcher {
                     .fold(0.0f32, f32::max);
                 let base = if known > 0.0 {
                     known
+                } else if j > 0 && words[j].0.capitalized {
+                    // A name inside a sentence ("engineer at Google", "в компании Казахтелеком").
+                    self.unknown_weight * QUALIFIER_WEIGHT
                 } else if q.len >= 3 {
                     self.unknown_weight
                 } else {
@@ -979,6 +982,13 @@ mod tests {
             }
         }
         assert!(conflicts.is_empty(), "{conflicts:#?}");
+    }
+
+    #[test]
+    fn names_inside_a_sentence_weigh_little_but_unknown_words_still_count() {
+        assert_eq!(listed("I am a software engineer at Google").as_deref(), Some("2512-1-007"));
+        // The same word in lower case may be an occupation Kasip does not know: no "listed".
+        assert_ne!(listed("software engineer zzzqqq").as_deref(), Some("2512-1-007"));
     }
 
     #[test]

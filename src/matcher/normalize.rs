@@ -40,6 +40,9 @@ fn is_format(c: char) -> bool {
 pub struct Word {
     pub folded: String,
     pub kazakh: bool,
+    /// Written with a capital and then lower case (`Google`, `Иванов`): inside a sentence, an
+    /// unknown word like this is a name, not an occupation.
+    pub capitalized: bool,
 }
 
 /// Splits into words on anything that is not a letter or a digit.
@@ -67,6 +70,7 @@ fn lower(c: char) -> char {
 
 pub fn word(w: &str) -> Word {
     let has_cyr = w.chars().any(is_cyrillic);
+    let capitalized = w.chars().next().is_some_and(char::is_uppercase) && w.chars().skip(1).any(char::is_lowercase);
     let mut kazakh = false;
     let mut folded = String::with_capacity(w.len());
     for c in w.chars() {
@@ -76,7 +80,7 @@ pub fn word(w: &str) -> Word {
         kazakh |= is_kazakh_letter(l) || l == 'ə' || (has_cyr && l == 'i');
         folded.push(fold_char(l, has_cyr));
     }
-    Word { folded, kazakh }
+    Word { folded, kazakh, capitalized }
 }
 
 /// One spelling per letter: `ё`→`е`, Kazakh letters to their nearest Russian ones (people type
