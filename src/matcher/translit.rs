@@ -1,5 +1,6 @@
 //! Latin transliteration of Russian and Kazakh as people type it (`neirohirurg`, `neyrokhirurg`,
-//! `programmist`, `pediatr`): several schemes at once, longest letter groups first.
+//! `programmist`, `pediatr`), and the Kazakh Latin alphabet (`dárіger`, `baǵdarlamashy`): several
+//! schemes at once, longest letter groups first.
 
 /// Multi-letter groups, longest first.
 const GROUPS: &[(&str, &str)] = &[
@@ -69,6 +70,18 @@ fn single(c: char, prev: Option<char>, next: Option<char>) -> &'static str {
         }
         'z' => "з",
         '\'' => "ь",
+        // Kazakh Latin (2017–2021 alphabets) and Turkish-keyboard spellings.
+        'á' | 'ä' => "ә",
+        'ǵ' | 'ğ' => "ғ",
+        'ń' | 'ñ' => "ң",
+        'ó' | 'ö' => "ө",
+        'ú' | 'ū' => "ұ",
+        'ü' | 'ý' => "ү",
+        'ı' => "ы",
+        'ş' => "ш",
+        'ç' => "ч",
+        'í' | 'ì' => "и",
+        'é' | 'è' => "е",
         _ => "",
     }
 }
@@ -85,7 +98,7 @@ pub fn latin_to_cyrillic(text: &str) -> Option<String> {
     let mut i = 0;
     'outer: while i < chars.len() {
         let c = chars[i];
-        if !c.is_ascii_alphabetic() && c != '\'' {
+        if !c.is_alphabetic() && c != '\'' {
             out.push(c);
             i += 1;
             continue;
@@ -98,7 +111,7 @@ pub fn latin_to_cyrillic(text: &str) -> Option<String> {
                 continue 'outer;
             }
         }
-        let prev = if i > 0 && chars[i - 1].is_ascii_alphabetic() { Some(chars[i - 1]) } else { None };
+        let prev = if i > 0 && chars[i - 1].is_alphabetic() { Some(chars[i - 1]) } else { None };
         out.push_str(single(c, prev, chars.get(i + 1).copied()));
         i += 1;
     }
@@ -118,5 +131,12 @@ mod tests {
         assert_eq!(latin_to_cyrillic("oncolog").unwrap(), "онколог");
         assert_eq!(latin_to_cyrillic("vrach-gematolog").unwrap(), "врач-гематолог");
         assert_eq!(latin_to_cyrillic("123"), None);
+    }
+
+    #[test]
+    fn kazakh_latin_alphabet() {
+        assert_eq!(latin_to_cyrillic("baǵdarlamashy").unwrap(), "бағдарламашы");
+        assert_eq!(latin_to_cyrillic("dárigermin").unwrap(), "дәригермин");
+        assert_eq!(latin_to_cyrillic("dybys operatory").unwrap(), "дыбыс операторы");
     }
 }
