@@ -372,7 +372,8 @@ impl Matcher {
                 None => vec![w],
             };
             for w in words {
-                if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) {
+                // Single letters are left-overs (`I'm` → `i`, `m`), numbers are not occupations.
+                if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none() {
                     continue;
                 }
                 let q = self.qualifiers.contains(&w.folded);
