@@ -195,6 +195,9 @@ pub struct Matcher {
     joined: Vec<bool>,
     /// Letter signatures of the vocabulary (see [`signature`]).
     sigs: Vec<u64>,
+    /// The professions each generic target asks about: the lexicon's generic words, then the
+    /// education fields.
+    generic_codes: Vec<Vec<Code>>,
     /// Vocabulary ids by length in characters.
     by_len: Vec<Vec<u32>>,
     /// Stems of words already seen while building the index (many words repeat), for words
@@ -230,6 +233,7 @@ impl Matcher {
             joined: Vec::new(),
             sigs: Vec::new(),
             by_len: Vec::new(),
+            generic_codes: Vec::new(),
             catalog: catalog.clone(),
         };
         let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
@@ -246,6 +250,16 @@ impl Matcher {
             for (_, term) in g.terms.iter() {
                 add(&mut m, term, Target::Generic(i as u16));
             }
+            m.generic_codes.push(g.codes.clone());
+        }
+        // An education field's name ("креативные индустрии", "healthcare") is a generic word too:
+        // it asks which of the field's professions is meant.
+        for (_, (field, members)) in catalog.by_field() {
+            let i = m.generic_codes.len() as u16;
+            for lang in Lang::ALL {
+                add(&mut m, field.name.get(lang), Target::Generic(i));
+            }
+            m.generic_codes.push(members.iter().map(|p| p.code.clone()).collect());
         }
         for (i, g) in catalog.not_listed.iter().enumerate() {
             for (_, term) in g.terms.iter() {
@@ -759,8 +773,7 @@ impl Matcher {
     /// first (data order breaks ties, so the most typical member comes first).
     fn generic_verdict(&self, group: u16, ranked: &[Candidate]) -> Verdict {
         let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(0.0, |c| c.score);
-        let mut cands: Vec<Candidate> =
-            self.catalog.lexicon.generic[group as usize].codes.iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
+        let mut cands: Vec<Candidate> = self.generic_codes[group as usize].iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
         cands.sort_by(|a, b| b.score.total_cmp(&a.score));
         cands.truncate(MAX_CANDIDATES);
         Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic }
