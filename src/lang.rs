@@ -29,7 +29,7 @@ impl Lang {
     pub fn from_telegram(tag: &str) -> Option<Lang> {
         let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         match primary.as_str() {
-            "ru" | "be" | "uk" => Some(Lang::Ru),
+            "ru" => Some(Lang::Ru),
             "kk" | "kz" => Some(Lang::Kk),
             "en" => Some(Lang::En),
             _ => None,
@@ -88,6 +88,7 @@ mod tests {
         assert_eq!(Lang::from_telegram("kk-KZ"), Some(Lang::Kk));
         assert_eq!(Lang::from_telegram("en-US"), Some(Lang::En));
         assert_eq!(Lang::from_telegram("de"), None);
+        assert_eq!(Lang::from_telegram("uk"), None, "other languages follow the script rule");
     }
 
     #[test]
