@@ -506,7 +506,10 @@ impl Matcher {
                 Unit { first: i, last: i, hits }
             })
             .collect();
-        sc.unknown = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).count();
+        // Words with no exact reading (qualifiers do not count): they make other readings of the
+        // query worth trying, and let two words typed apart be looked up fuzzily as one.
+        let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
+        sc.unknown = unknown.iter().filter(|u| **u).count();
         for i in 0..words.len().saturating_sub(1) {
             if words[i].0.folded.chars().count() < JOIN_MIN_CHARS || words[i + 1].0.folded.chars().count() < JOIN_MIN_CHARS {
                 continue;
@@ -514,9 +517,7 @@ impl Matcher {
             let stem = format!("{}{}", words[i].0.folded, qwords[i + 1].stem);
             // Two words joined must spell a known word, not merely begin like one; a typo in the
             // joined form is only looked for when one of the parts is not a known word itself.
-            let unknown = |k: usize| !qwords[k].qualifier && !units[k].hits.iter().any(|h| h.1 >= 1.0);
-            let part_unknown = unknown(i) || unknown(i + 1);
-            let hits = if part_unknown {
+            let hits = if unknown[i] || unknown[i + 1] {
                 self.lookup(&stem, stem.chars().count(), false)
             } else {
                 self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
