@@ -68,6 +68,9 @@ pub struct Config {
     pub batch_max: usize,
     /// Largest document accepted, in KB (KASIP_FILE_MAX_KB, 512).
     pub file_max_kb: u32,
+    /// The HTTPS address of the search page as a Telegram Mini App (KASIP_WEBAPP_URL): the menu
+    /// button and a button under /start and /list open it.
+    pub webapp_url: Option<url::Url>,
 }
 
 fn valid_token(t: &str) -> bool {
@@ -198,6 +201,16 @@ impl Config {
                 .map(|id| id.parse::<u64>().map_err(|e| ConfigError::Invalid { name: "KASIP_ADMINS", problem: format!("`{id}`: {e}") }))
                 .collect::<Result<_, _>>()?,
         };
+        let webapp_url = match env("KASIP_WEBAPP_URL").filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(u) => {
+                let url = url::Url::parse(u.trim()).map_err(|e| ConfigError::Invalid { name: "KASIP_WEBAPP_URL", problem: e.to_string() })?;
+                if url.scheme() != "https" {
+                    return Err(ConfigError::Invalid { name: "KASIP_WEBAPP_URL", problem: "Telegram opens Mini Apps only over https".into() });
+                }
+                Some(url)
+            }
+        };
         let retention_days: u64 = parse("KASIP_RETENTION_DAYS", env("KASIP_RETENTION_DAYS"), 90)?;
         if retention_days == 0 {
             return Err(ConfigError::Invalid { name: "KASIP_RETENTION_DAYS", problem: "must be at least 1".into() });
@@ -212,6 +225,7 @@ impl Config {
             rate_limit: parse("KASIP_RATE_LIMIT", env("KASIP_RATE_LIMIT"), 30)?,
             batch_max: parse("KASIP_BATCH_MAX", env("KASIP_BATCH_MAX"), 50)?,
             file_max_kb: parse("KASIP_FILE_MAX_KB", env("KASIP_FILE_MAX_KB"), 512)?,
+            webapp_url,
         })
     }
 }

@@ -25,7 +25,7 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, ChatId, Document, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult, InlineQueryResultArticle, InputFile, InputMessageContent,
-    InputMessageContentText, MaybeInaccessibleMessage, Me, MessageId, ReplyParameters, User,
+    InputMessageContentText, MaybeInaccessibleMessage, Me, MenuButton, MessageId, ReplyParameters, User, WebAppInfo,
 };
 use teloxide::{ApiError, RequestError};
 use tracing::{debug, info, warn};
@@ -91,11 +91,23 @@ pub struct App {
 }
 
 fn keyboard(r: &Reply) -> Option<InlineKeyboardMarkup> {
-    (!r.buttons.is_empty()).then(|| {
-        InlineKeyboardMarkup::new(
-            r.buttons.iter().map(|row| row.iter().map(|b| InlineKeyboardButton::callback(b.text.clone(), b.data.clone())).collect::<Vec<_>>()),
-        )
-    })
+    let button = |b: &reply::Button| match b.data.strip_prefix(WEBAPP_BUTTON).and_then(|u| url::Url::parse(u).ok()) {
+        Some(url) => InlineKeyboardButton::web_app(b.text.clone(), WebAppInfo { url }),
+        None => InlineKeyboardButton::callback(b.text.clone(), b.data.clone()),
+    };
+    (!r.buttons.is_empty()).then(|| InlineKeyboardMarkup::new(r.buttons.iter().map(|row| row.iter().map(button).collect::<Vec<_>>())))
+}
+
+/// A button whose data is this prefix and a URL opens the Mini App (KASIP_WEBAPP_URL).
+const WEBAPP_BUTTON: &str = "webapp:";
+
+/// The Mini App button under /start and /list (private chats only: Telegram allows web-app
+/// buttons nowhere else).
+fn with_webapp(mut r: Reply, app: &App, msg: &Message, lang: Lang) -> Reply {
+    if let (Some(url), true) = (&app.config.webapp_url, msg.chat.is_private()) {
+        r.buttons.push(vec![reply::Button { text: t(lang, "web-open", &[]), data: format!("{WEBAPP_BUTTON}{url}") }]);
+    }
+    r
 }
 
 /// Splits a long text at line ends into messages Telegram accepts.
@@ -309,10 +321,10 @@ async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> ResponseResult<(
     }
     let reply = match app.command(&text) {
         Command::NotOurs => return Ok(()),
-        Command::Start => Reply { text: t(lang, "start", &[]), buttons: vec![] },
+        Command::Start => with_webapp(Reply { text: t(lang, "start", &[]), buttons: vec![] }, app, msg, lang),
         Command::Help | Command::Unknown => Reply { text: t(lang, "help", &[("bot", app.username().into())]), buttons: vec![] },
         Command::Lang => reply::lang_choice(lang),
-        Command::List => reply::list_fields(&app.catalog, lang),
+        Command::List => with_webapp(reply::list_fields(&app.catalog, lang), app, msg, lang),
         Command::About => about(&app.catalog, lang),
         Command::Forget => match user.map(|u| app.store.forget_user(u.id.0 as i64)) {
             Some(Err(e)) => {
@@ -602,6 +614,12 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
         }
         if let Err(e) = with_retry("setMyCommands", || bot.set_my_commands(commands(Lang::En)).into_future()).await {
             warn!(error = %e, "could not register default commands");
+        }
+        if let Some(url) = &config.webapp_url {
+            let button = MenuButton::WebApp { text: t(Lang::Ru, "web-open", &[]), web_app: WebAppInfo { url: url.clone() } };
+            if let Err(e) = with_retry("setChatMenuButton", || bot.set_chat_menu_button().menu_button(button.clone()).into_future()).await {
+                warn!(error = %e, "could not set the Mini App menu button");
+            }
         }
         anyhow::Ok(me)
     };

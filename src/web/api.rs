@@ -254,9 +254,10 @@ struct ProfessionPage<'a> {
 pub(super) async fn profession(State(s): State<Shared>, Path(code): Path<String>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Result<Response, ApiError> {
     let p = Params::parse(raw);
     let lang = lang_of(p.get("lang"), &headers)?;
+    // The canonical form, or its digits with any separators (22174001, 2217.4.001).
     let parsed = Code::parse_canonical(&code).or_else(|| {
         let digits: String = code.chars().filter(char::is_ascii_digit).collect();
-        (digits.len() == code.chars().filter(|c| !matches!(c, '-' | '.' | ' ')).count()).then(|| Code::from_digits(&digits)).flatten()
+        code.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | ' ')).then(|| Code::from_digits(&digits)).flatten()
     });
     let Some(parsed) = parsed else {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_code", "not an NKZ code (like 2217-4-001)"));
