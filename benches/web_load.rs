@@ -79,14 +79,16 @@ async fn client(port: u16, offset: usize, until: Instant, measure_from: Instant)
             }
             let Some(end) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") else { continue };
             let head = std::str::from_utf8(&buf[..end]).unwrap_or("");
-            let len: usize = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))).unwrap_or(0);
+            let status_ok = head.starts_with("HTTP/1.1 200");
+            let len: usize =
+                head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))).unwrap_or(0);
             while have < end + 4 + len {
                 match conn.read(&mut buf[have..]).await {
                     Ok(0) | Err(_) => break,
                     Ok(n) => have += n,
                 }
             }
-            break head.starts_with("HTTP/1.1 200");
+            break status_ok;
         };
         if !ok {
             errors += 1;

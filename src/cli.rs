@@ -2,8 +2,8 @@
 //! same library as the bot.
 
 use crate::catalog::Catalog;
-use crate::lang::Lang;
 use crate::formats::{self, Table};
+use crate::lang::Lang;
 use crate::matcher::{Matcher, Verdict};
 use serde::Serialize;
 use std::io::{BufRead, Write};
@@ -245,7 +245,8 @@ mod tests {
             "Error code 14: unable to open database file".to_string(),
         ];
         assert_eq!(one_sentence(chain), "cannot open the database /x.db: unable to open database file: Error code 14");
-        let net = ["asking Telegram who the bot is".to_string(), "error sending request".to_string(), "error sending request: client error (Connect)".to_string()];
+        let net =
+            ["asking Telegram who the bot is".to_string(), "error sending request".to_string(), "error sending request: client error (Connect)".to_string()];
         assert_eq!(one_sentence(net), "asking Telegram who the bot is: error sending request: client error (Connect)");
     }
 }

@@ -276,7 +276,8 @@ mod tests {
         assert_eq!(h.listen, HttpConfig::DEFAULT_LISTEN);
         assert_eq!((h.rate_limit, h.body_max_kb, h.trust_proxy), (600, 1024, false));
         assert!(h.cors_origins.is_empty(), "CORS is off by default");
-        let m: HashMap<&str, &str> = [("KASIP_HTTP_CORS_ORIGINS", "https://crm.example.org/, http://localhost:3000"), ("KASIP_HTTP_LISTEN", "0.0.0.0:9000")].into();
+        let m: HashMap<&str, &str> =
+            [("KASIP_HTTP_CORS_ORIGINS", "https://crm.example.org/, http://localhost:3000"), ("KASIP_HTTP_LISTEN", "0.0.0.0:9000")].into();
         let h = HttpConfig::from_env(|k| m.get(k).map(|s| s.to_string())).unwrap();
         assert_eq!(h.cors_origins, ["https://crm.example.org", "http://localhost:3000"]);
         assert_eq!(h.listen.port(), 9000);

@@ -180,7 +180,8 @@ fn is_query_header(cell: &str, loose: bool) -> bool {
 }
 
 /// The whole words for a one-column file's header.
-const QUERY_WORDS: &[&str] = &["профессия", "должность", "специальность", "квалификация", "мамандық", "кәсіп", "лауазым", "occupation", "profession", "queries"];
+const QUERY_WORDS: &[&str] =
+    &["профессия", "должность", "специальность", "квалификация", "мамандық", "кәсіп", "лауазым", "occupation", "profession", "queries"];
 
 fn is_other_header(cell: &str) -> bool {
     let k = header_key(cell);
@@ -352,7 +353,8 @@ fn write_xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, FormatError> {
     let bold = Format::new().set_bold();
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            let text: Cow<str> = if cell.chars().count() > XLSX_CELL_CHARS { Cow::Owned(cell.chars().take(XLSX_CELL_CHARS).collect()) } else { Cow::Borrowed(cell) };
+            let text: Cow<str> =
+                if cell.chars().count() > XLSX_CELL_CHARS { Cow::Owned(cell.chars().take(XLSX_CELL_CHARS).collect()) } else { Cow::Borrowed(cell) };
             // write_string: always a text cell, never a formula, whatever it starts with.
             if r == 0 {
                 ws.write_string_with_format(r as u32, c as u16, text.as_ref(), &bold).map_err(err)?;
@@ -432,7 +434,8 @@ mod tests {
 
     #[test]
     fn xlsx_round_trips_with_the_extra_columns() {
-        let book = write_xlsx(&[vec!["client".into(), "occupation".into()], vec!["Иванов".into(), "нейрохирург".into()], vec!["Ли".into(), "=1+1".into()]]).unwrap();
+        let book =
+            write_xlsx(&[vec!["client".into(), "occupation".into()], vec!["Иванов".into(), "нейрохирург".into()], vec!["Ли".into(), "=1+1".into()]]).unwrap();
         let rows = answer(&book, Kind::Xlsx, Lang::En);
         assert_eq!(rows[0][..3], ["client", "occupation", "verdict"]);
         assert_eq!(rows[1][..5], ["Иванов", "нейрохирург", "listed", "on the list", "2217-4-001"]);

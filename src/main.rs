@@ -158,7 +158,8 @@ fn run() -> anyhow::Result<ExitCode> {
                 let web = match http {
                     Some(h) => {
                         let deps = web_deps(catalog.clone(), &config.db)?;
-                        let listener = tokio::net::TcpListener::bind(h.listen).await.with_context(|| format!("listening on {} (KASIP_HTTP_LISTEN)", h.listen))?;
+                        let listener =
+                            tokio::net::TcpListener::bind(h.listen).await.with_context(|| format!("listening on {} (KASIP_HTTP_LISTEN)", h.listen))?;
                         Some(tokio::spawn(kasip::web::serve_on(listener, h, deps, async {
                             let _ = web_stopped.await;
                         })))

@@ -113,7 +113,12 @@ impl Metrics {
         o.push_str("# TYPE kasip_verdicts_total counter\n");
         for (si, source) in ["web", "bot"].iter().enumerate() {
             for k in KINDS {
-                let _ = writeln!(o, "kasip_verdicts_total{{source=\"{source}\",verdict=\"{}\"}} {}", k.as_str(), self.verdicts[si][kind_index(k)].load(Ordering::Relaxed));
+                let _ = writeln!(
+                    o,
+                    "kasip_verdicts_total{{source=\"{source}\",verdict=\"{}\"}} {}",
+                    k.as_str(),
+                    self.verdicts[si][kind_index(k)].load(Ordering::Relaxed)
+                );
             }
         }
         o.push_str("# HELP kasip_http_rate_limited_total Requests refused with 429 by the per-IP limit.\n");

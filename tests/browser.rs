@@ -295,7 +295,10 @@ fn the_page_in_a_real_browser() {
 
     // Browse: open a field, see its professions, follow one.
     b.eval("document.querySelector('details[data-field=healthcare] summary').click()");
-    b.wait("document.querySelector('details[data-field=healthcare]').open && document.querySelectorAll('details[data-field=healthcare] li a').length === 9", "the healthcare field opened with 9 professions");
+    b.wait(
+        "document.querySelector('details[data-field=healthcare]').open && document.querySelectorAll('details[data-field=healthcare] li a').length === 9",
+        "the healthcare field opened with 9 professions",
+    );
     b.eval("document.querySelector('details[data-field=healthcare] a[href^=\"/p/2217-4-001\"]').click()");
     b.wait("location.pathname === '/p/2217-4-001' && document.querySelector('#profession h1') !== null", "a profession opened from the field");
 
@@ -306,7 +309,10 @@ fn the_page_in_a_real_browser() {
         "/p/2217-4-001 shows the profession",
     );
     b.open(&format!("{base}/?q=%D1%85%D0%B8%D1%80%D1%83%D1%80%D0%B3&lang=kk"));
-    b.wait("document.querySelector('#result').dataset.verdict === 'not_listed' && document.body.innerText.includes('❌')", "/?q=хирург&lang=kk answers on load");
+    b.wait(
+        "document.querySelector('#result').dataset.verdict === 'not_listed' && document.body.innerText.includes('❌')",
+        "/?q=хирург&lang=kk answers on load",
+    );
 
     let outside: Vec<&String> = b.requests.iter().filter(|u| !u.starts_with(&base) && !u.starts_with("data:") && !u.starts_with("about:")).collect();
     assert!(outside.is_empty(), "the page requested other hosts: {outside:?}");

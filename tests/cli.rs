@@ -56,7 +56,13 @@ fn match_arguments_and_languages() {
 }
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes()).records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
 }
 
 #[test]
@@ -147,10 +153,15 @@ fn help_documents_every_argument() {
         assert!(out.contains(want), "match --help lacks {want:?}: {out}");
     }
     // Every argument line has a description after it.
-    for (cmd, args) in [("match", &["--json", "--csv", "--lang", "--file", "--out"][..]), ("list", &["--json", "--lang", "--field"]), ("report", &["--since", "--top", "--db"])] {
+    for (cmd, args) in [
+        ("match", &["--json", "--csv", "--lang", "--file", "--out"][..]),
+        ("list", &["--json", "--lang", "--field"]),
+        ("report", &["--since", "--top", "--db"]),
+    ] {
         let (_, out, _) = kasip(&[cmd, "--help"], b"");
         for a in args {
-            let line = out.lines().find(|l| l.trim_start().starts_with(a) || l.contains(&format!(", {a}"))).unwrap_or_else(|| panic!("{cmd} --help has no {a}"));
+            let line =
+                out.lines().find(|l| l.trim_start().starts_with(a) || l.contains(&format!(", {a}"))).unwrap_or_else(|| panic!("{cmd} --help has no {a}"));
             let described = line.split("  ").filter(|p| !p.trim().is_empty()).count() > 1
                 || out.lines().skip_while(|l| *l != line).nth(1).is_some_and(|n| n.starts_with("          "));
             assert!(described, "{cmd} {a} has no help text: {line:?}");

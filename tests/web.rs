@@ -85,7 +85,8 @@ fn cli_json(queries: &[&str]) -> Vec<Value> {
 #[tokio::test]
 async fn match_gives_the_clis_verdicts_with_names_in_the_asked_language() {
     let s = start(config(|_| {}), false).await;
-    let queries = ["нейрохирург", "хирург", "врач", "программист", "software developer", "ghjuhfvvbcn", "2512-1-007", "педиатр дәрігер", "медсестра", "neirohirurg"];
+    let queries =
+        ["нейрохирург", "хирург", "врач", "программист", "software developer", "ghjuhfvvbcn", "2512-1-007", "педиатр дәрігер", "медсестра", "neirohirurg"];
     let cli = cli_json(&queries);
     assert_eq!(cli.len(), queries.len());
     for (query, want) in queries.iter().zip(&cli) {
@@ -141,10 +142,7 @@ async fn post_answers_each_query_in_order_and_files_in_their_own_format() {
     // .xlsx in, .xlsx out.
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("in.xlsx");
-    let st = Command::new(env!("CARGO_BIN_EXE_kasip"))
-        .args(["match", "--out", book.to_str().unwrap(), "врач"])
-        .status()
-        .unwrap();
+    let st = Command::new(env!("CARGO_BIN_EXE_kasip")).args(["match", "--out", book.to_str().unwrap(), "врач"]).status().unwrap();
     assert!(st.success());
     let r = c
         .post(format!("{}/api/v1/match?lang=en", s.base))
@@ -267,6 +265,10 @@ async fn webapp_lang_takes_only_telegrams_fresh_signature() {
     assert_eq!(s.store.user_lang(4242001).unwrap(), None, "nothing saved from refused data");
     let r = send(good.clone(), "xx").await.unwrap();
     assert_eq!(r.status(), 400);
+    // Telegram's JavaScript name for it, and both names at once, are fine too.
+    let r = c.post(format!("{}/api/v1/webapp/lang", s.base)).json(&json!({"initData": good, "init_data": good, "lang": "en"})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(s.store.user_lang(4242001).unwrap(), Some(Lang::En));
     let r = send(good, "kk").await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(s.store.user_lang(4242001).unwrap(), Some(Lang::Kk), "the bot answers this user in Kazakh now");

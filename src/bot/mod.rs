@@ -9,8 +9,8 @@
 pub mod limits;
 
 use crate::catalog::{Catalog, Profession};
-use crate::formats;
 use crate::config::Config;
+use crate::formats;
 use crate::i18n::t;
 use crate::lang::Lang;
 use crate::matcher::{Matcher, Verdict, VerdictKind};
@@ -191,6 +191,7 @@ impl App {
     }
 
     fn log(&self, lang: Lang, v: &Verdict, query: &str) {
+        crate::metrics::global().verdict(crate::metrics::Source::Bot, v.kind);
         // A failed log write never stops a reply.
         if let Err(e) = self.store.log_query(store::now(), lang, v.kind.as_str(), v.code.as_ref().map(|c| c.as_str()), query) {
             warn!(error = %e, "could not log the query");

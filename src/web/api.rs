@@ -150,7 +150,12 @@ struct MatchBody {
 
 /// `POST /api/v1/match`: JSON `{"queries": [...], "lang": "…"}` → a verdict each, in order; a
 /// CSV, text or XLSX body → the answer file in the same format (README: the CSV/XLSX contract).
-pub(super) async fn match_post(State(s): State<Shared>, RawQuery(raw): RawQuery, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+pub(super) async fn match_post(
+    State(s): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the body is larger than {} KB", s.config.body_max_kb))
@@ -169,7 +174,11 @@ pub(super) async fn match_post(State(s): State<Shared>, RawQuery(raw): RawQuery,
             return Err(ApiError::new(StatusCode::BAD_REQUEST, "empty_query", "`queries` is empty"));
         }
         if req.queries.len() > MAX_QUERIES {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_queries", format!("{} queries; at most {MAX_QUERIES} a request", req.queries.len())));
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_queries",
+                format!("{} queries; at most {MAX_QUERIES} a request", req.queries.len()),
+            ));
         }
         for q in &req.queries {
             check_query(q)?;
@@ -206,7 +215,8 @@ pub(super) async fn match_post(State(s): State<Shared>, RawQuery(raw): RawQuery,
         for (q, v) in table.queries().zip(&verdicts) {
             s2.record(lang, q, v, false);
         }
-        let out = formats::write(&table, &verdicts, &s2.catalog, lang, kind).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        let out = formats::write(&table, &verdicts, &s2.catalog, lang, kind)
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
         Ok(if kind.answer() == formats::Kind::Csv { formats::with_bom(out) } else { out })
     })
     .await
@@ -233,8 +243,13 @@ pub(super) async fn professions(State(s): State<Shared>, RawQuery(raw): RawQuery
             return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_field", format!("no field `{f}`; one of: {}", ids.join(", "))));
         }
     }
-    let list: Vec<ProfessionOut> =
-        s.catalog.professions.iter().filter(|pr| field.is_none_or(|f| pr.fields.iter().any(|x| x == f))).map(|pr| profession_out(&s.catalog, pr, lang)).collect();
+    let list: Vec<ProfessionOut> = s
+        .catalog
+        .professions
+        .iter()
+        .filter(|pr| field.is_none_or(|f| pr.fields.iter().any(|x| x == f)))
+        .map(|pr| profession_out(&s.catalog, pr, lang))
+        .collect();
     Ok(Json(serde_json::json!({"lang": lang, "count": list.len(), "professions": list})).into_response())
 }
 
@@ -298,8 +313,10 @@ pub(super) async fn openapi() -> impl IntoResponse {
 
 #[derive(Deserialize)]
 struct WebAppLang {
-    #[serde(alias = "initData")]
     init_data: Option<String>,
+    /// The name Telegram's own JavaScript uses (`Telegram.WebApp.initData`).
+    #[serde(rename = "initData")]
+    init_data_js: Option<String>,
     lang: String,
 }
 
@@ -307,15 +324,19 @@ struct WebAppLang {
 /// saved for the bot too. The initData must be Telegram's, signed for this bot, and fresh.
 pub(super) async fn webapp_lang(State(s): State<Shared>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
     let (Some(token), Some(store)) = (&s.token, &s.store) else {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "webapp_disabled", "this server has no bot token or database; the Mini App endpoints are off"));
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "webapp_disabled",
+            "this server has no bot token or database; the Mini App endpoints are off",
+        ));
     };
     let body = body.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_body", "the request body could not be read"))?;
-    let req: WebAppLang =
-        serde_json::from_slice(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", format!("expected {{\"init_data\": \"…\", \"lang\": \"kk\"}}: {e}")))?;
+    let req: WebAppLang = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", format!("expected {{\"init_data\": \"…\", \"lang\": \"kk\"}}: {e}")))?;
     let lang = parse_lang(&req.lang)?;
     // Also from the header Telegram's own docs suggest: `Authorization: tma <initData>`.
     let header_data = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("tma ")).map(str::to_string);
-    let Some(init_data) = req.init_data.or(header_data) else {
+    let Some(init_data) = req.init_data.or(req.init_data_js).or(header_data) else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_init_data", "`init_data` is missing: send Telegram.WebApp.initData"));
     };
     let user = super::initdata::validate(&init_data, token.expose(), crate::store::now(), s.config.webapp_max_age).map_err(|e| {

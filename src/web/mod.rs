@@ -124,7 +124,8 @@ impl AppState {
             return;
         }
         if let Some(tx) = &self.log {
-            let e = LogEntry { at: crate::store::now(), lang, verdict: v.kind.as_str(), code: v.code.as_ref().map(|c| c.to_string()), query: query.to_string() };
+            let e =
+                LogEntry { at: crate::store::now(), lang, verdict: v.kind.as_str(), code: v.code.as_ref().map(|c| c.to_string()), query: query.to_string() };
             if let Err(TrySendError::Full(_)) = tx.try_send(e) {
                 self.metrics.log_dropped();
             }

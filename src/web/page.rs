@@ -54,7 +54,8 @@ fn html_escape(s: &str) -> String {
 
 impl Page {
     pub(super) fn new(_catalog: &Catalog) -> Page {
-        let all: BTreeMap<&str, BTreeMap<&str, String>> = Lang::ALL.iter().map(|l| (l.code(), PAGE_IDS.iter().map(|id| (*id, t(*l, id, &[]))).collect())).collect();
+        let all: BTreeMap<&str, BTreeMap<&str, String>> =
+            Lang::ALL.iter().map(|l| (l.code(), PAGE_IDS.iter().map(|id| (*id, t(*l, id, &[]))).collect())).collect();
         Page { strings: serde_json::to_string(&all).unwrap_or_else(|_| "{}".into()), titles: Lang::ALL.iter().map(|l| (*l, t(*l, "web-title", &[]))).collect() }
     }
 
