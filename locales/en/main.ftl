@@ -76,3 +76,5 @@ stats =
     Queries in { $days } days: { $total }
     listed: { $listed }, unsure: { $unsure }, not listed: { $not_listed }
 stats-top = Frequent queries not understood:
+listed-one-of = Other listed professions fit your description too — pick the exact code if it is another:
+not-listed-request = It looks like you are looking for a specialist. I check something else: whether your own occupation is on the list of in-demand professions for a residence permit. Tell me what you work as.

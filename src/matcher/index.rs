@@ -21,6 +21,12 @@ impl Matcher {
             phrases: Vec::new(),
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
+            context: HashSet::default(),
+            requests: folded_set(&lex.requests),
+            self_markers: folded_set(&lex.self_markers),
+            domain_markers: folded_set(&lex.domain_markers),
+            agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
+            code_words: folded_set(&lex.code_words),
             abbreviations: lex
                 .abbreviations
                 .iter()
@@ -33,8 +39,10 @@ impl Matcher {
             sigs: Vec::new(),
             by_len: Vec::new(),
             generic_codes: Vec::new(),
+            generic_closed: Vec::new(),
             catalog: catalog.clone(),
         };
+        m.context = lex.context.iter().map(|(_, w)| m.morph.stem(&normalize::word(w))).collect();
         let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
         for (i, p) in catalog.professions.iter().enumerate() {
             let t = Target::Listed(i as u16);
@@ -50,6 +58,7 @@ impl Matcher {
                 add(&mut m, term, Target::Generic(i as u16));
             }
             m.generic_codes.push(g.codes.clone());
+            m.generic_closed.push(g.closed);
         }
         // An education field's name ("креативные индустрии", "healthcare") is a generic word too:
         // it asks which of the field's professions is meant.
@@ -59,6 +68,7 @@ impl Matcher {
                 add(&mut m, field.name.get(lang), Target::Generic(i));
             }
             m.generic_codes.push(members.iter().map(|p| p.code.clone()).collect());
+            m.generic_closed.push(false);
         }
         for (i, g) in catalog.not_listed.iter().enumerate() {
             for (_, term) in g.terms.iter() {

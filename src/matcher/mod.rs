@@ -64,6 +64,28 @@ pub const PARTIAL_RECALL_MIN: f32 = 0.6;
 pub const PARTIAL_MARGIN: f32 = 0.1;
 /// Words shorter than this are not joined with a neighbour (abbreviations like `ии`, `ml`).
 const JOIN_MIN_CHARS: usize = 3;
+/// What an unexplained context word costs a match, in the units of word weights (inverse
+/// document frequencies run from about 1 for "инженер" to about 9 for the rarest word): a city,
+/// an employer, a stack in brackets cost a full match about 0.02 each.
+pub const CONTEXT_WEIGHT: f32 = 0.4;
+/// A phrase with at least this recall claims its words: for any other target they are another
+/// occupation named beside it, a contradiction rather than context.
+pub const CLAIM_RECALL: f32 = 0.8;
+/// Another occupation claimed after a comma weighs this share of its weight (in the same segment
+/// it weighs in full; in brackets after a title, like context).
+pub const OTHER_SEGMENT_CLAIM: f32 = 0.5;
+/// A known word that no phrase claims, in the same segment as the match, weighs this share.
+pub const KNOWN_UNCLAIMED: f32 = 0.5;
+/// An unknown word shaped like an occupation (`-ист`, `-olog`) weighs this share of the weight of
+/// the rarest word: it may be an occupation Kasip does not know.
+pub const AGENT_UNKNOWN: f32 = 0.6;
+/// A shortened official name is taken as the profession when its words explain this much of the
+/// query.
+pub const PARTIAL_PRECISION_MIN: f32 = 0.95;
+/// A question is never asked about candidates scoring below this.
+pub const QUESTION_MIN: f32 = 0.3;
+/// Members of a generic word's group score this share of the word's own score.
+pub const GENERIC_MEMBER_SHARE: f32 = 0.8;
 /// A distinctive word counts only when matched this well (exact, or a one-letter typo).
 pub const DISTINCTIVE_SIM: f32 = 0.85;
 
@@ -91,6 +113,11 @@ impl VerdictKind {
 pub enum Reason {
     /// Matched a name or alias of the profession.
     Name,
+    /// Several listed professions fit and all qualify: the code is the best, the candidates are
+    /// the exact-code choice.
+    OneOf,
+    /// The message asks for a specialist ("ищу педиатра") rather than naming the writer's work.
+    Request,
     /// A code typed by the user that is on the list.
     Code,
     /// A generic word that fits several listed professions.
@@ -123,7 +150,7 @@ pub struct Verdict {
     pub reason: Reason,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Listed(u16),
     NotListed(u16),
@@ -169,6 +196,13 @@ pub struct Matcher {
     phrases: Vec<Phrase>,
     stopwords: HashSet<String>,
     qualifiers: HashSet<String>,
+    /// Stems of context words (`data/lexicon.toml` `[context]`).
+    context: HashSet<String>,
+    requests: HashSet<String>,
+    self_markers: HashSet<String>,
+    domain_markers: HashSet<String>,
+    agent_endings: Vec<String>,
+    code_words: HashSet<String>,
     abbreviations: Vec<(String, Vec<Word>, bool)>,
     unknown_weight: f32,
     pending_joined: Vec<(String, Target)>,
@@ -181,6 +215,8 @@ pub struct Matcher {
     /// The professions each generic target asks about: the lexicon's generic words, then the
     /// education fields.
     generic_codes: Vec<Vec<Code>>,
+    /// Per generic target: whether every reading of it is on the list (see `GenericGroup::closed`).
+    generic_closed: Vec<bool>,
     /// Vocabulary ids by length in characters.
     by_len: Vec<Vec<u32>>,
     /// Stems of words already seen while building the index (many words repeat), for words
@@ -245,7 +281,7 @@ mod tests {
     use super::*;
     use std::sync::OnceLock;
 
-    fn m() -> &'static Matcher {
+    pub(super) fn m() -> &'static Matcher {
         static M: OnceLock<Matcher> = OnceLock::new();
         M.get_or_init(|| Matcher::new(Arc::new(Catalog::embedded().unwrap())))
     }

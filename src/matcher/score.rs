@@ -15,6 +15,8 @@ pub(super) struct Scores {
     pub(super) unknown: usize,
     pub(super) not_listed: (f32, Option<u16>),
     pub(super) generic: (f32, Option<u16>),
+    /// The message asks for a service rather than describing the writer's work.
+    pub(super) request: bool,
 }
 
 impl Scores {
@@ -24,19 +26,30 @@ impl Scores {
     }
 }
 
+/// A phrase of the index the query reached: how much of it the query covers and which query
+/// words it explains.
+struct Reached {
+    phrase: u32,
+    recall: f32,
+    mask: u32,
+}
+
 impl Matcher {
     pub(super) fn score_text(&self, text: &str, mut trace: Option<&mut Vec<(u32, f32, f32, f32)>>) -> Scores {
-        let words = self.analyze(text);
+        let query = self.read_query(text);
         let n = self.catalog.professions.len();
-        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], distinct: vec![false; n], ..Default::default() };
-        if words.is_empty() {
+        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], distinct: vec![false; n], request: query.request, ..Default::default() };
+        let toks = &query.toks;
+        if toks.is_empty() {
             return sc;
         }
-        let qwords: Vec<QWord> = words
+        let qwords: Vec<QWord> = toks
             .iter()
-            .map(|(w, q)| {
-                let stem = self.morph.stem(w);
-                QWord { len: stem.chars().count(), stem, qualifier: *q }
+            .map(|t| {
+                let stem = self.morph.stem(&t.word);
+                // Context words ("больнице", "hospital") are known by their stems.
+                let qualifier = t.qualifier || self.context.contains(&stem);
+                QWord { len: stem.chars().count(), stem, qualifier }
             })
             .collect();
         // Qualifiers ("senior", "детский") weigh little: they are only looked up exactly.
@@ -50,7 +63,7 @@ impl Matcher {
                     let mut hits = self.lookup(&q.stem, q.len, true);
                     // A typo can derail the stemmer (`мобильых` → `мобил`, far from `мобильн`):
                     // an unknown word is also compared as written.
-                    let folded = &words[i].0.folded;
+                    let folded = &toks[i].word.folded;
                     if !hits.iter().any(|h| h.1 >= 1.0) && folded != &q.stem {
                         for h in self.lookup(folded, folded.chars().count(), true) {
                             match hits.iter_mut().find(|x| x.0 == h.0) {
@@ -68,11 +81,11 @@ impl Matcher {
         // query worth trying, and let two words typed apart be looked up fuzzily as one.
         let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
         sc.unknown = unknown.iter().filter(|u| **u).count();
-        for i in 0..words.len().saturating_sub(1) {
-            if words[i].0.folded.chars().count() < JOIN_MIN_CHARS || words[i + 1].0.folded.chars().count() < JOIN_MIN_CHARS {
+        for i in 0..toks.len().saturating_sub(1) {
+            if toks[i].word.folded.chars().count() < JOIN_MIN_CHARS || toks[i + 1].word.folded.chars().count() < JOIN_MIN_CHARS {
                 continue;
             }
-            let stem = format!("{}{}", words[i].0.folded, qwords[i + 1].stem);
+            let stem = format!("{}{}", toks[i].word.folded, qwords[i + 1].stem);
             // Two words joined must spell a known word, not merely begin like one; a typo in the
             // joined form is only looked for when one of the parts is not a known word itself.
             let hits = if unknown[i] || unknown[i + 1] {
@@ -84,54 +97,31 @@ impl Matcher {
                 units.push(Unit { first: i, last: i + 1, hits });
             }
         }
-        // Each query word weighs what its best-known reading weighs; unknown words weigh as much
-        // as the rarest known word (an unexplained informative word is a reason for doubt).
-        let qweights: Vec<f32> = qwords
-            .iter()
-            .enumerate()
-            .map(|(j, q)| {
-                let known = units
+        // Each query word weighs what its best-known reading weighs; an unknown word weighs as
+        // much as the rarest known word (what that costs a match depends on where it stands: see
+        // `cost` below).
+        let known: Vec<bool> = (0..toks.len()).map(|j| units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty())).collect();
+        let base: Vec<f32> = (0..toks.len())
+            .map(|j| {
+                let w = units
                     .iter()
                     .filter(|u| u.first <= j && j <= u.last)
                     .flat_map(|u| u.hits.iter().map(|(id, _)| self.weight[*id as usize]))
                     .fold(0.0f32, f32::max);
-                let base = if known > 0.0 {
-                    known
-                } else if j > 0 && words[j].0.capitalized {
-                    // A name inside a sentence ("engineer at Google", "в компании Казахтелеком").
-                    self.unknown_weight * QUALIFIER_WEIGHT
-                } else if q.len >= 3 {
+                if w > 0.0 {
+                    w
+                } else {
                     self.unknown_weight
-                } else {
-                    self.unknown_weight * 0.3
-                };
-                if q.qualifier {
-                    base * QUALIFIER_WEIGHT
-                } else {
-                    base
                 }
             })
             .collect();
-        let qtotal: f32 = qweights.iter().sum();
 
-        let precision_of = |mask: u32| -> f32 {
-            let explained: f32 = qweights.iter().enumerate().filter(|(j, _)| mask & (1 << j) != 0).map(|(_, w)| w).sum();
-            if qtotal > 0.0 {
-                explained / qtotal
-            } else {
-                0.0
-            }
-        };
-        // Per listed profession: the best phrase recall, the words any of its phrases explain
-        // (a query may combine two aliases: "мобильный разработчик ios"), and whether a
-        // distinctive word of it was matched (with the best recall of such a phrase).
-        let n = self.catalog.professions.len();
-        let mut best_recall = vec![0.0f32; n];
-        let mut masks = vec![0u32; n];
-        let mut distinct_recall = vec![0.0f32; n];
+        // Pass 1: every phrase the query reaches, with its recall and the words it explains.
+        let mut reached: Vec<Reached> = Vec::new();
         let mut seen = HashSet::default();
-        for u in &units {
-            for (id, _) in &u.hits {
+        let n_units = units.len();
+        for ui in 0..n_units {
+            for (id, _) in &units[ui].hits {
                 for &p in &self.postings[*id as usize] {
                     if !seen.insert(p) {
                         continue;
@@ -139,7 +129,6 @@ impl Matcher {
                     let phrase = &self.phrases[p as usize];
                     let mut covered = 0.0;
                     let mut mask = 0u32;
-                    let mut distinctive = false;
                     for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
                         let mut best = 0.0f32;
                         for u2 in &units {
@@ -151,45 +140,110 @@ impl Matcher {
                             }
                         }
                         covered += w * best;
-                        if best >= DISTINCTIVE_SIM && matches!((self.owner[*t as usize], phrase.target), (Some(o), Target::Listed(i)) if o == i) {
-                            distinctive = true;
-                        }
                     }
                     let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
-                    let precision = precision_of(mask);
-                    let s = similarity::combine(recall, precision);
-                    if let Some(trace) = trace.as_deref_mut() {
-                        trace.push((p, recall, precision, s));
+                    reached.push(Reached { phrase: p, recall, mask });
+                }
+            }
+        }
+        // Which words other occupations claim: a word that completes a phrase of some target is
+        // that target's; for any other target it is a contradiction, not context.
+        let mut claims: Vec<Vec<Target>> = vec![Vec::new(); toks.len()];
+        for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL) {
+            let target = self.phrases[r.phrase as usize].target;
+            for (j, c) in claims.iter_mut().enumerate() {
+                if r.mask & (1 << j) != 0 && !c.contains(&target) {
+                    c.push(target);
+                }
+            }
+        }
+        // What explaining the words in `mask` is worth for `target`: explained weight over the
+        // explained weight plus what the other words cost.
+        let precision_of = |mask: u32, target: Target| -> f32 {
+            let home_segs: Vec<u8> = (0..toks.len()).filter(|j| mask & (1 << j) != 0).map(|j| toks[j].seg).collect();
+            let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
+            let (mut explained, mut cost) = (0.0f32, 0.0f32);
+            for j in 0..toks.len() {
+                let t = &toks[j];
+                let q = qwords[j].qualifier;
+                if mask & (1 << j) != 0 {
+                    explained += if q { base[j] * QUALIFIER_WEIGHT } else { base[j] };
+                    continue;
+                }
+                let own_seg = home_segs.contains(&t.seg);
+                let claimed = claims[j].iter().any(|c| *c != target);
+                cost += if claimed && (own_seg || home_paren || !t.paren) {
+                    // Another occupation named beside this one: in the same segment it
+                    // contradicts in full; after a comma it still weighs; in brackets after a
+                    // title it is the title's explanation ("Android (Jetpack Compose)").
+                    if own_seg {
+                        base[j]
+                    } else {
+                        base[j] * OTHER_SEGMENT_CLAIM
                     }
-                    match phrase.target {
-                        Target::Listed(i) => {
-                            let i = i as usize;
-                            best_recall[i] = best_recall[i].max(recall);
-                            masks[i] |= mask;
-                            if distinctive {
-                                sc.distinct[i] = true;
-                                distinct_recall[i] = distinct_recall[i].max(recall);
-                            }
-                        }
-                        Target::NotListed(g) => {
-                            if s > sc.not_listed.0 {
-                                sc.not_listed = (s, Some(g));
-                            }
-                        }
-                        Target::Generic(g) => {
-                            if s > sc.generic.0 {
-                                sc.generic = (s, Some(g));
-                            }
-                        }
+                } else if q || !own_seg || (t.seg > 0 && t.word.capitalized && !known[j]) || claimed {
+                    CONTEXT_WEIGHT
+                } else if t.domain {
+                    base[j]
+                } else if known[j] {
+                    base[j] * KNOWN_UNCLAIMED
+                } else if self.agent_shaped(&t.word.folded) {
+                    base[j] * AGENT_UNKNOWN
+                } else {
+                    CONTEXT_WEIGHT
+                };
+            }
+            if explained > 0.0 {
+                explained / (explained + cost)
+            } else {
+                0.0
+            }
+        };
+
+        // Pass 2: scores. Per listed profession: the best phrase recall, the words any of its
+        // phrases explain (a query may combine two aliases: "мобильный разработчик ios"), and
+        // whether a distinctive word of it was matched (with the best recall of such a phrase).
+        let mut best_recall = vec![0.0f32; n];
+        let mut masks = vec![0u32; n];
+        let mut distinct_recall = vec![0.0f32; n];
+        for r in &reached {
+            let phrase = &self.phrases[r.phrase as usize];
+            let precision = precision_of(r.mask, phrase.target);
+            let s = similarity::combine(r.recall, precision);
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.push((r.phrase, r.recall, precision, s));
+            }
+            match phrase.target {
+                Target::Listed(i) => {
+                    let i = i as usize;
+                    best_recall[i] = best_recall[i].max(r.recall);
+                    masks[i] |= r.mask;
+                    let distinctive = phrase.tokens.iter().any(|t| {
+                        self.owner[*t as usize] == Some(i as u16)
+                            && units.iter().any(|u| u.hits.iter().any(|(hid, s)| hid == t && *s >= DISTINCTIVE_SIM))
+                    });
+                    if distinctive {
+                        sc.distinct[i] = true;
+                        distinct_recall[i] = distinct_recall[i].max(r.recall);
+                    }
+                }
+                Target::NotListed(g) => {
+                    if s > sc.not_listed.0 {
+                        sc.not_listed = (s, Some(g));
+                    }
+                }
+                Target::Generic(g) => {
+                    if s > sc.generic.0 {
+                        sc.generic = (s, Some(g));
                     }
                 }
             }
         }
         for i in 0..n {
             if best_recall[i] > 0.0 {
-                let precision = precision_of(masks[i]);
+                let precision = precision_of(masks[i], Target::Listed(i as u16));
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
-                if precision >= 0.999 {
+                if precision >= PARTIAL_PRECISION_MIN {
                     sc.partial[i] = distinct_recall[i];
                 }
             }

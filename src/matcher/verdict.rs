@@ -21,30 +21,37 @@ impl Matcher {
         let (l1, l2) = (ranked.first().map_or(0.0, |c| c.score), ranked.get(1).map_or(0.0, |c| c.score));
         let (n, ng) = sc.not_listed;
         let (g, gg) = sc.generic;
+        let field_of = |ng: Option<u16>| ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone());
 
-        if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
-            let field = ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone());
-            return self.not_listed(cleaned, &ranked, field.as_deref(), Reason::OtherOccupation);
+        // Someone looking for a doctor, not describing their own work: nothing to qualify.
+        if sc.request && l1.max(n).max(g) >= UNSURE_MIN {
+            return self.not_listed(cleaned, &ranked, None, Reason::Request);
         }
+        if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
+            return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
+        }
+        // Nothing off the list is plausible: a question among listed professions would be
+        // needless, the person qualifies either way.
+        let uncontested = n < UNSURE_MIN;
         let listed_ok = l1 >= LISTED_MIN && l1 - l2 >= LISTED_MARGIN;
         let partial_ok = ranked.first().is_some_and(|c| {
             let i = self.index_of(&c.code);
             sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
         });
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
-            return self.generic_verdict(gi, &ranked);
+            return self.generic_verdict(gi, &ranked, g, uncontested);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
-            return Verdict {
-                kind: VerdictKind::Listed,
-                code: Some(ranked[0].code.clone()),
-                candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
-                reason: Reason::Name,
-            };
+            return Verdict { kind: VerdictKind::Listed, code: Some(ranked[0].code.clone()), candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(), reason: Reason::Name };
         }
         if l1 >= UNSURE_MIN {
             let spread = if l1 >= LISTED_MIN { 0.05 } else { 0.15 };
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + spread >= l1).take(MAX_CANDIDATES).collect();
+            // Several listed professions fit as well as each other ("неонатолог-реаниматолог"):
+            // it qualifies; the best is the answer and the others the exact-code choice.
+            if l1 >= LISTED_MIN && uncontested && g < l1 + TIE {
+                return Self::one_of(cands);
+            }
             let reason = if l1 >= LISTED_MIN { Reason::Ambiguous } else { Reason::Weak };
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason };
         }
@@ -52,26 +59,40 @@ impl Matcher {
         // among others ("cloud devops"), deserves a question, unless the query reads as another
         // occupation.
         if n < NOT_LISTED_MIN {
-            let cands: Vec<Candidate> = ranked.iter().filter(|c| sc.distinct[self.index_of(&c.code)]).take(MAX_CANDIDATES).cloned().collect();
+            let cands: Vec<Candidate> =
+                ranked.iter().filter(|c| c.score >= QUESTION_MIN && sc.distinct[self.index_of(&c.code)]).take(MAX_CANDIDATES).cloned().collect();
             if !cands.is_empty() {
                 return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
             }
         }
         if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
-            return self.generic_verdict(gi, &ranked);
+            return self.generic_verdict(gi, &ranked, g, false);
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
-        let field = ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone()).filter(|_| n >= UNSURE_MIN);
+        let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
         self.not_listed(cleaned, &ranked, field.as_deref(), reason)
     }
 
-    /// The clarifying question for a generic word: its professions, those the query matched best
-    /// first (data order breaks ties, so the most typical member comes first).
-    pub(super) fn generic_verdict(&self, group: u16, ranked: &[Candidate]) -> Verdict {
-        let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(0.0, |c| c.score);
+    /// "Listed" with the best of several listed professions; the rest are offered as the
+    /// exact-code choice (`candidates`, best first, the answer included).
+    fn one_of(cands: Vec<Candidate>) -> Verdict {
+        Verdict { kind: VerdictKind::Listed, code: cands.first().map(|c| c.code.clone()), candidates: cands, reason: Reason::OneOf }
+    }
+
+    /// The answer for a generic word: its professions, those the query matched best first (data
+    /// order breaks ties, so the most typical member comes first). A question — unless every
+    /// reading of the word is on the list (`closed`) and nothing off the list competes: then it
+    /// qualifies, and the members are the exact-code choice.
+    pub(super) fn generic_verdict(&self, group: u16, ranked: &[Candidate], score: f32, uncontested: bool) -> Verdict {
+        // Members the query did not single out still fit as the word fits.
+        let floor = round(score * GENERIC_MEMBER_SHARE);
+        let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(floor, |c| c.score.max(floor));
         let mut cands: Vec<Candidate> = self.generic_codes[group as usize].iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
         cands.sort_by(|a, b| b.score.total_cmp(&a.score));
         cands.truncate(MAX_CANDIDATES);
+        if uncontested && self.generic_closed[group as usize] && score >= GENERIC_MIN {
+            return Self::one_of(cands);
+        }
         Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic }
     }
 
@@ -118,7 +139,7 @@ impl Matcher {
     pub(super) fn match_code(&self, cleaned: &str) -> Option<Verdict> {
         let runs = digit_runs(cleaned);
         let run = runs.iter().find(|d| d.len() == 8 || d.len() == 5).or_else(|| {
-            let rest_is_empty = self.analyze(cleaned).iter().all(|(w, _)| CODE_WORDS.contains(&w.folded.as_str()));
+            let rest_is_empty = self.analyze(cleaned).iter().all(|(w, _)| self.code_words.contains(&w.folded));
             runs.iter().find(|d| d.len() == 4 && rest_is_empty)
         })?;
         let profs = &self.catalog.professions;
@@ -153,8 +174,6 @@ impl Matcher {
     }
 }
 
-/// Words that may stand beside a code without making it a sentence.
-const CODE_WORDS: &[&str] = &["код", "code", "нкз", "коды", "кода", "группа", "group", "коды", "коде", "кодом", "нкз01", "classifier", "классификатор"];
 
 pub(super) fn round(s: f32) -> f32 {
     (s * 1000.0).round() / 1000.0
