@@ -42,7 +42,16 @@ impl Matcher {
             generic_closed: Vec::new(),
             catalog: catalog.clone(),
         };
-        m.context = lex.context.iter().map(|(_, w)| m.morph.stem(&normalize::word(w))).collect();
+        // A context word is known by its stem and by its base form: the stemmer cuts some base
+        // forms deeper than their inflections (`опыт` → `оп`, `опыта` → `опыт`).
+        m.context = lex
+            .context
+            .iter()
+            .flat_map(|(_, w)| {
+                let w = normalize::word(w);
+                [m.morph.stem(&w), w.folded]
+            })
+            .collect();
         let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
         for (i, p) in catalog.professions.iter().enumerate() {
             let t = Target::Listed(i as u16);

@@ -19,7 +19,7 @@ pub mod similarity;
 mod verdict;
 
 use lookup::signature;
-use score::{apply_penalty, Scores};
+use score::{apply_penalty, Scores, Trace};
 pub mod translit;
 
 use crate::catalog::{Catalog, Code, PerLang, Profession};
@@ -243,7 +243,10 @@ impl Matcher {
             }
             let sc = self.score_text(&text, None);
             let top = sc.top() * penalty;
-            if best.as_ref().is_none_or(|(_, b)| top > *b) {
+            // Another reading replaces the text as typed only when it reads more of its words
+            // (`ghjuhfvvbcn` → `программист`), not merely because one word came out near
+            // something.
+            if best.as_ref().is_none_or(|(b, t)| top > *t && sc.read > b.read) {
                 best = Some((apply_penalty(sc, penalty), top));
             }
         }
@@ -251,33 +254,75 @@ impl Matcher {
         self.decide(&cleaned, sc)
     }
 
-    /// A maintainer's view of how a query was scored: the best phrases of each reading.
+    /// A maintainer's and consultant's view of how a query was answered: per reading (as typed,
+    /// wrong layout, transliterated) each word with its role — context, domain, occupation (and
+    /// which phrases claim it), unknown — and how it was matched (exact, stem, typo with its
+    /// similarity); the phrases reached; then the verdict and the best competitor.
     pub fn explain(&self, query: &str) -> String {
         let cleaned = normalize::clean(query);
         let mut out = String::new();
-        for (text, penalty) in Self::variants(&cleaned) {
-            let mut trace = Vec::new();
-            let words: Vec<String> = self.analyze(&text).iter().map(|(w, q)| format!("{}{}", self.morph.stem(w), if *q { "?" } else { "" })).collect();
-            self.score_text(&text, Some(&mut trace));
-            trace.sort_by(|a, b| b.3.total_cmp(&a.3));
-            out.push_str(&format!("reading {text:?} (x{penalty}) words {words:?}\n"));
-            for (p, r, pr, s) in trace.iter().take(8) {
-                let ph = &self.phrases[*p as usize];
-                let toks: Vec<String> = ph.tokens.iter().zip(&ph.weights).map(|(t, w)| format!("{}:{w:.1}", self.vocab[*t as usize])).collect();
-                let target = match ph.target {
-                    Target::Listed(i) => self.catalog.professions[i as usize].code.to_string(),
-                    Target::NotListed(g) => format!("NOT:{}", self.catalog.not_listed[g as usize].isco),
-                    Target::Generic(g) => format!("GEN#{g}"),
-                };
-                out.push_str(&format!("  {s:.3} r={r:.2} p={pr:.2} {target} {toks:?}\n"));
+        for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
+            let mut trace = Trace::default();
+            let sc = self.score_text(&text, Some(&mut trace));
+            let how = ["as typed", "wrong keyboard layout", "transliterated"].get(i).copied().unwrap_or("other");
+            out.push_str(&format!("reading {text:?} ({how}, x{penalty})\n"));
+            for w in &trace.words {
+                let hits: Vec<String> = w
+                    .hits
+                    .iter()
+                    .map(|(v, s)| {
+                        let kind = if *s < 1.0 {
+                            "typo/near"
+                        } else if *v == w.folded {
+                            "exact"
+                        } else {
+                            "stem"
+                        };
+                        format!("{v} ({kind} {s:.2})")
+                    })
+                    .collect();
+                let place = format!("segment {}{}", w.seg, if w.paren { ", in brackets" } else { "" });
+                let claims = if w.claims.is_empty() { String::new() } else { format!(" claimed by {}", w.claims.join(", ")) };
+                out.push_str(&format!("  {:<16} stem {:<14} {:<12} {place}; {}{claims}\n", w.folded, w.stem, w.role, if hits.is_empty() { "no reading".to_string() } else { hits.join(", ") }));
             }
+            let mut phrases = trace.phrases;
+            phrases.sort_by(|a, b| b.3.total_cmp(&a.3));
+            for (p, r, pr, s) in phrases.iter().take(6) {
+                let ph = &self.phrases[*p as usize];
+                let toks: Vec<String> = ph.tokens.iter().map(|t| self.vocab[*t as usize].clone()).collect();
+                out.push_str(&format!("  phrase {s:.3} (recall {r:.2}, precision {pr:.2}) {} [{}]\n", self.target_name(ph.target), toks.join(" ")));
+            }
+            let top = self.ranked(&sc);
+            out.push_str(&format!(
+                "  best listed: {}; best not listed: {:.3} {}; best generic: {:.3}{}\n",
+                top.first().map_or("none".to_string(), |c| format!("{} {:.3}", c.code, c.score)),
+                sc.not_listed.0,
+                sc.not_listed.1.map_or(String::new(), |g| self.catalog.not_listed[g as usize].name.clone()),
+                sc.generic.0,
+                if sc.request { "; reads as a request for a specialist" } else { "" }
+            ));
         }
+        let v = self.match_query(query);
+        out.push_str(&format!("verdict: {} {} ({:?})", v.kind.as_str(), v.code.as_ref().map_or("", |c| c.as_str()), v.reason));
+        for c in &v.candidates {
+            out.push_str(&format!("\n  candidate {} {:.3}", c.code, c.score));
+        }
+        out.push('\n');
         out
+    }
+
+    fn target_name(&self, t: Target) -> String {
+        match t {
+            Target::Listed(i) => self.catalog.professions[i as usize].code.to_string(),
+            Target::NotListed(g) => format!("not listed «{}»", self.catalog.not_listed[g as usize].name),
+            Target::Generic(g) => format!("generic #{g}"),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::verdict::digit_runs;
     use super::*;
     use std::sync::OnceLock;
 

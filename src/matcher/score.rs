@@ -13,6 +13,9 @@ pub(super) struct Scores {
     pub(super) distinct: Vec<bool>,
     /// Query words with no exact match in the vocabulary.
     pub(super) unknown: usize,
+    /// Words (not qualifiers) with some reading in the vocabulary: another reading of the query
+    /// must read more words than this to replace it.
+    pub(super) read: usize,
     pub(super) not_listed: (f32, Option<u16>),
     pub(super) generic: (f32, Option<u16>),
     /// The message asks for a service rather than describing the writer's work.
@@ -26,6 +29,27 @@ impl Scores {
     }
 }
 
+/// What `--explain` shows of one reading: each word with its role and readings, and every phrase
+/// reached with its recall, precision and score.
+#[derive(Default)]
+pub(super) struct Trace {
+    pub words: Vec<WordTrace>,
+    pub phrases: Vec<(u32, f32, f32, f32)>,
+}
+
+pub(super) struct WordTrace {
+    pub folded: String,
+    pub stem: String,
+    /// context, occupation (a phrase claims it), domain, known, unknown.
+    pub role: &'static str,
+    pub seg: u8,
+    pub paren: bool,
+    /// Best vocabulary readings with their similarity (1 = exact stem).
+    pub hits: Vec<(String, f32)>,
+    /// Targets whose phrases it completes.
+    pub claims: Vec<String>,
+}
+
 /// A phrase of the index the query reached: how much of it the query covers and which query
 /// words it explains.
 struct Reached {
@@ -35,7 +59,7 @@ struct Reached {
 }
 
 impl Matcher {
-    pub(super) fn score_text(&self, text: &str, mut trace: Option<&mut Vec<(u32, f32, f32, f32)>>) -> Scores {
+    pub(super) fn score_text(&self, text: &str, mut trace: Option<&mut Trace>) -> Scores {
         let query = self.read_query(text);
         let n = self.catalog.professions.len();
         let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], distinct: vec![false; n], request: query.request, ..Default::default() };
@@ -48,7 +72,7 @@ impl Matcher {
             .map(|t| {
                 let stem = self.morph.stem(&t.word);
                 // Context words ("больнице", "hospital") are known by their stems.
-                let qualifier = t.qualifier || self.context.contains(&stem);
+                let qualifier = t.qualifier || self.context.contains(&stem) || self.context.contains(&t.word.folded);
                 QWord { len: stem.chars().count(), stem, qualifier }
             })
             .collect();
@@ -81,6 +105,7 @@ impl Matcher {
         // query worth trying, and let two words typed apart be looked up fuzzily as one.
         let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
         sc.unknown = unknown.iter().filter(|u| **u).count();
+        sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         for i in 0..toks.len().saturating_sub(1) {
             if toks[i].word.folded.chars().count() < JOIN_MIN_CHARS || toks[i + 1].word.folded.chars().count() < JOIN_MIN_CHARS {
                 continue;
@@ -152,9 +177,44 @@ impl Matcher {
         for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL) {
             let target = self.phrases[r.phrase as usize].target;
             for (j, c) in claims.iter_mut().enumerate() {
-                if r.mask & (1 << j) != 0 && !c.contains(&target) {
+                // Qualifiers and context words are never another occupation ("consultant
+                // neurosurgeon" is a neurosurgeon even though "consultant" alone is a job).
+                if r.mask & (1 << j) != 0 && !qwords[j].qualifier && !c.contains(&target) {
                     c.push(target);
                 }
+            }
+        }
+        if let Some(trace) = trace.as_deref_mut() {
+            for (j, t) in toks.iter().enumerate() {
+                let mut hits: Vec<(String, f32)> = units
+                    .iter()
+                    .filter(|u| u.first <= j && j <= u.last)
+                    .flat_map(|u| u.hits.iter().map(|(id, s)| (self.vocab[*id as usize].clone(), *s)))
+                    .collect();
+                hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+                hits.truncate(3);
+                let role = if qwords[j].qualifier {
+                    "context"
+                } else if !claims[j].is_empty() {
+                    "occupation"
+                } else if t.domain {
+                    "domain"
+                } else if known[j] {
+                    "known"
+                } else if self.agent_shaped(&t.word.folded) {
+                    "unknown, occupation-shaped"
+                } else {
+                    "unknown"
+                };
+                trace.words.push(WordTrace {
+                    folded: t.word.folded.clone(),
+                    stem: qwords[j].stem.clone(),
+                    role,
+                    seg: t.seg,
+                    paren: t.paren,
+                    hits,
+                    claims: claims[j].iter().map(|c| self.target_name(*c)).collect(),
+                });
             }
         }
         // What explaining the words in `mask` is worth for `target`: explained weight over the
@@ -211,7 +271,7 @@ impl Matcher {
             let precision = precision_of(r.mask, phrase.target);
             let s = similarity::combine(r.recall, precision);
             if let Some(trace) = trace.as_deref_mut() {
-                trace.push((r.phrase, r.recall, precision, s));
+                trace.phrases.push((r.phrase, r.recall, precision, s));
             }
             match phrase.target {
                 Target::Listed(i) => {
