@@ -243,10 +243,10 @@ impl Matcher {
             }
             let sc = self.score_text(&text, None);
             let top = sc.top() * penalty;
-            // Another reading replaces the text as typed only when it reads more of its words
+            // Another reading replaces the text as typed only when it reads as many of its words
             // (`ghjuhfvvbcn` → `программист`), not merely because one word came out near
             // something.
-            if best.as_ref().is_none_or(|(b, t)| top > *t && sc.read > b.read) {
+            if best.as_ref().is_none_or(|(b, t)| top > *t && sc.read >= b.read) {
                 best = Some((apply_penalty(sc, penalty), top));
             }
         }
