@@ -311,6 +311,18 @@ impl Matcher {
         out
     }
 
+    /// Whether answering `b` would also be right for someone who matches `a`: two listed
+    /// professions (either qualifies), or a generic word and one of its professions.
+    fn consistent(&self, a: Target, b: Target) -> bool {
+        let code = |i: u16| &self.catalog.professions[i as usize].code;
+        match (a, b) {
+            (Target::Listed(_), Target::Listed(_)) => true,
+            (Target::Listed(i), Target::Generic(g)) | (Target::Generic(g), Target::Listed(i)) => self.generic_codes[g as usize].contains(code(i)),
+            (Target::Generic(g), Target::Generic(h)) => self.generic_codes[g as usize].iter().any(|c| self.generic_codes[h as usize].contains(c)),
+            _ => a == b,
+        }
+    }
+
     fn target_name(&self, t: Target) -> String {
         match t {
             Target::Listed(i) => self.catalog.professions[i as usize].code.to_string(),

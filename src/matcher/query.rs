@@ -30,7 +30,7 @@ pub(super) struct Query {
 
 /// Characters that end a segment wherever they stand.
 fn hard_boundary(c: char) -> bool {
-    matches!(c, ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '@' | ':' | '!' | '?' | '•' | '·' | '\n' | '.' | '«' | '»' | '"')
+    matches!(c, ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '@' | '!' | '?' | '•' | '·' | '\n' | '.' | '«' | '»' | '"')
 }
 
 impl Matcher {
@@ -40,7 +40,8 @@ impl Matcher {
         self.read_query(text).toks.into_iter().map(|t| (t.word, t.qualifier)).collect()
     }
 
-    /// Reads a query. Segments: `,` `;` `|` brackets `@` `:` and sentence ends always separate;
+    /// Reads a query. Segments: `,` `;` `|` brackets `@` and sentence ends always separate (a
+    /// colon does not: "инженер: технология неорганических веществ" is one title);
     /// a dash or slash separates only with spaces around it (`врач-педиатр`, `OB/GYN` are words).
     pub(super) fn read_query(&self, text: &str) -> Query {
         let mut q = Query::default();

@@ -107,7 +107,9 @@ impl Matcher {
         sc.unknown = unknown.iter().filter(|u| **u).count();
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         for i in 0..toks.len().saturating_sub(1) {
-            if toks[i].word.folded.chars().count() < JOIN_MIN_CHARS || toks[i + 1].word.folded.chars().count() < JOIN_MIN_CHARS {
+            // Words are joined within a segment only ("инженер, конструкторское бюро" is no
+            // "инженер-конструктор").
+            if toks[i].seg != toks[i + 1].seg || toks[i].word.folded.chars().count() < JOIN_MIN_CHARS || toks[i + 1].word.folded.chars().count() < JOIN_MIN_CHARS {
                 continue;
             }
             let stem = format!("{}{}", toks[i].word.folded, qwords[i + 1].stem);
@@ -173,14 +175,18 @@ impl Matcher {
         }
         // Which words other occupations claim: a word that completes a phrase of some target is
         // that target's; for any other target it is a contradiction, not context.
-        let mut claims: Vec<Vec<Target>> = vec![Vec::new(); toks.len()];
+        // Each claim keeps the words of the claiming phrase (see `precision_of`).
+        let mut claims: Vec<Vec<(Target, u32)>> = vec![Vec::new(); toks.len()];
         for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL) {
             let target = self.phrases[r.phrase as usize].target;
             for (j, c) in claims.iter_mut().enumerate() {
                 // Qualifiers and context words are never another occupation ("consultant
                 // neurosurgeon" is a neurosurgeon even though "consultant" alone is a job).
-                if r.mask & (1 << j) != 0 && !qwords[j].qualifier && !c.contains(&target) {
-                    c.push(target);
+                if r.mask & (1 << j) != 0 && !qwords[j].qualifier {
+                    match c.iter_mut().find(|(t, _)| *t == target) {
+                        Some((_, m)) => *m |= r.mask,
+                        None => c.push((target, r.mask)),
+                    }
                 }
             }
         }
@@ -213,7 +219,7 @@ impl Matcher {
                     seg: t.seg,
                     paren: t.paren,
                     hits,
-                    claims: claims[j].iter().map(|c| self.target_name(*c)).collect(),
+                    claims: claims[j].iter().map(|(c, _)| self.target_name(*c)).collect(),
                 });
             }
         }
@@ -231,17 +237,25 @@ impl Matcher {
                     continue;
                 }
                 let own_seg = home_segs.contains(&t.seg);
-                let claimed = claims[j].iter().any(|c| *c != target);
+                // Claims by targets that agree with this one (another listed profession, a
+                // generic word whose professions include it) are no contradiction: the person
+                // qualifies either way.
+                let rivals: Vec<u32> = claims[j].iter().filter(|(c, _)| !self.consistent(*c, target)).map(|(_, m)| *m).collect();
+                let claimed = !rivals.is_empty();
                 cost += if claimed && (own_seg || home_paren || !t.paren) {
                     // Another occupation named beside this one: in the same segment it
-                    // contradicts in full; after a comma it still weighs; in brackets after a
-                    // title it is the title's explanation ("Android (Jetpack Compose)").
-                    if own_seg {
+                    // contradicts in full — unless it shares the head word with this match
+                    // ("сервисный инженер" + "инженер по лазерному оборудованию": one engineer,
+                    // two readings of the modifiers); after a comma it still weighs; in brackets
+                    // after a title it is the title's explanation ("Android (Jetpack Compose)").
+                    if rivals.iter().any(|m| m & mask != 0) {
+                        base[j] * KNOWN_UNCLAIMED
+                    } else if own_seg {
                         base[j]
                     } else {
                         base[j] * OTHER_SEGMENT_CLAIM
                     }
-                } else if q || !own_seg || (t.seg > 0 && t.word.capitalized && !known[j]) || claimed {
+                } else if q || !own_seg || (t.seg > 0 && t.word.capitalized && !known[j]) || !claims[j].is_empty() {
                     CONTEXT_WEIGHT
                 } else if t.domain {
                     base[j]

@@ -29,6 +29,9 @@ const PREFIX_MIN: usize = 6;
 /// below [`super::LISTED_MIN`]. Tuned on the labelled set.
 pub const PRECISION_FLOOR: f32 = 0.45;
 
+/// Russian relational-adjective suffixes (what follows the noun in `онкологический`).
+const RELATIONAL: &[&str] = &["ск", "ическ", "еск", "ческ"];
+
 /// Similarity of two stems, 0 when below [`FUZZY_MIN`]. `la`/`lb` are their lengths in chars.
 /// `allow_prefix`: whether a long shared beginning counts (not for two words typed as one).
 pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: bool) -> f32 {
@@ -48,7 +51,11 @@ pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: boo
         let d = strsim::osa_distance(a, b);
         best = 1.0 - d as f32 / longest as f32;
     }
-    if allow_prefix {
+    // A relational adjective made from a word (`онкологическ-` from `онколог`, `конструкторск-`
+    // from `конструктор`) names a domain or a place ("онкологическое отделение", "конструкторское
+    // бюро"), not the person: no shared-beginning match from it to the shorter word.
+    let derived = la > lb && a.starts_with(b) && RELATIONAL.iter().any(|suf| a[b.len()..].starts_with(suf));
+    if allow_prefix && !derived {
         let lcp = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
         if lcp >= PREFIX_MIN && lcp * 4 >= shorter * 3 {
             best = best.max(0.7 + 0.25 * lcp as f32 / longest as f32);
@@ -88,6 +95,13 @@ mod tests {
         assert_eq!(sim("хирург", "нейрохирург"), 0.0);
         assert_eq!(sim("педагог", "педиатр"), 0.0);
         assert_eq!(sim("лор", "лес"), 0.0);
+    }
+
+    #[test]
+    fn adjectives_do_not_name_the_person() {
+        assert_eq!(sim("онкологическ", "онколог"), 0.0);
+        assert_eq!(sim("конструкторск", "конструктор"), 0.0);
+        assert!(sim("фармацевтическ", "фармацевтик") > 0.8);
     }
 
     #[test]
