@@ -195,6 +195,8 @@ pub struct Lexicon {
     pub requests: PerLang,
     /// Words that make it about the writer's own work ("ищу работу", "I am"): they cancel a request.
     pub self_markers: PerLang,
+    /// Prepositions after which a word is a place or a tool ("работаю в реанимации").
+    pub place_markers: PerLang,
     /// Prepositions after which a word narrows the occupation's domain ("по поварскому делу").
     pub domain_markers: PerLang,
     /// Endings of words that name a person's occupation (`-ист`, `-olog`, `-шы`): an unknown word
@@ -294,6 +296,8 @@ struct RawLexicon {
     self_markers: PerLang,
     #[serde(default)]
     domain_markers: PerLang,
+    #[serde(default)]
+    place_markers: PerLang,
     #[serde(default)]
     agent_endings: PerLang,
     #[serde(default)]
@@ -459,6 +463,7 @@ impl Catalog {
             requests: rl.requests,
             self_markers: rl.self_markers,
             domain_markers: rl.domain_markers,
+            place_markers: rl.place_markers,
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
         };

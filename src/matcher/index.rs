@@ -25,6 +25,7 @@ impl Matcher {
             requests: folded_set(&lex.requests),
             self_markers: folded_set(&lex.self_markers),
             domain_markers: folded_set(&lex.domain_markers),
+            place_markers: folded_set(&lex.place_markers),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
             abbreviations: lex

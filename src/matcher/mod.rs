@@ -201,6 +201,7 @@ pub struct Matcher {
     requests: HashSet<String>,
     self_markers: HashSet<String>,
     domain_markers: HashSet<String>,
+    place_markers: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
     abbreviations: Vec<(String, Vec<Word>, bool)>,

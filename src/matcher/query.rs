@@ -18,6 +18,8 @@ pub(super) struct Tok {
     pub paren: bool,
     /// Follows a domain marker ("по", "в области"): it narrows what the occupation is about.
     pub domain: bool,
+    /// Follows a place marker ("в", "на", "with"): where or with what someone works.
+    pub place: bool,
 }
 
 /// A query read into words and flags.
@@ -47,7 +49,7 @@ impl Matcher {
         let mut q = Query::default();
         let (mut request, mut about_self) = (false, false);
         let (mut seg, mut depth) = (0u8, 0u32);
-        let mut domain = false;
+        let (mut domain, mut place) = (false, false);
         let mut gap = String::new();
         let mut chars = text.char_indices().peekable();
         while let Some((start, c)) = chars.next() {
@@ -78,6 +80,7 @@ impl Matcher {
             if boundary && !q.toks.is_empty() {
                 seg = seg.saturating_add(1);
                 domain = false;
+                place = false;
             }
             gap.clear();
 
@@ -85,7 +88,11 @@ impl Matcher {
             request |= self.requests.contains(&w.folded);
             about_self |= self.self_markers.contains(&w.folded);
             if self.domain_markers.contains(&w.folded) {
-                domain = true;
+                (domain, place) = (true, false);
+                continue;
+            }
+            if self.place_markers.contains(&w.folded) {
+                (domain, place) = (false, true);
                 continue;
             }
             let expanded = self.abbreviations.iter().find(|(from, _, exact)| if *exact { raw == from } else { w.folded == *from });
@@ -96,13 +103,13 @@ impl Matcher {
             for w in words {
                 // Single letters are left-overs (`I'm` → `i`, `m`), numbers are not occupations.
                 if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none() {
-                    // A preposition ends the domain ("по физике в школе": "школе" is a place).
-                    domain = false;
+                    // Another preposition ends a domain or a place.
+                    (domain, place) = (false, false);
                     continue;
                 }
                 let qualifier = self.qualifiers.contains(&w.folded);
                 if q.toks.len() < MAX_WORDS {
-                    q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain });
+                    q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
                 }
             }
         }

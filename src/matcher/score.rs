@@ -20,6 +20,9 @@ pub(super) struct Scores {
     pub(super) generic: (f32, Option<u16>),
     /// The message asks for a service rather than describing the writer's work.
     pub(super) request: bool,
+    /// Per listed profession: every word that matched it stands after a place marker
+    /// ("работаю в реанимации"): a workplace, not an occupation.
+    pub(super) place_only: Vec<bool>,
 }
 
 impl Scores {
@@ -62,7 +65,7 @@ impl Matcher {
     pub(super) fn score_text(&self, text: &str, mut trace: Option<&mut Trace>) -> Scores {
         let query = self.read_query(text);
         let n = self.catalog.professions.len();
-        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], distinct: vec![false; n], request: query.request, ..Default::default() };
+        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], distinct: vec![false; n], place_only: vec![false; n], request: query.request, ..Default::default() };
         let toks = &query.toks;
         if toks.is_empty() {
             return sc;
@@ -316,6 +319,8 @@ impl Matcher {
         for i in 0..n {
             if best_recall[i] > 0.0 {
                 let precision = precision_of(masks[i], Target::Listed(i as u16));
+                let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
+                sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
                 if precision >= PARTIAL_PRECISION_MIN {
                     sc.partial[i] = distinct_recall[i];

@@ -33,6 +33,11 @@ impl Matcher {
         // Nothing off the list is plausible: a question among listed professions would be
         // needless, the person qualifies either way.
         let uncontested = n < UNSURE_MIN;
+        // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
+        if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && l1 >= QUESTION_MIN && n < NOT_LISTED_MIN {
+            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1).take(MAX_CANDIDATES).collect();
+            return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
+        }
         let listed_ok = l1 >= LISTED_MIN && l1 - l2 >= LISTED_MARGIN;
         let partial_ok = ranked.first().is_some_and(|c| {
             let i = self.index_of(&c.code);
