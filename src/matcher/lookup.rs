@@ -51,6 +51,12 @@ impl Matcher {
         if allow_prefix && len >= 6 {
             self.prefix_neighbours(stem, len, max_edits, &mut hits);
         }
+        // Words that alone identify a listed profession take only typo-like edits.
+        for h in hits.iter_mut() {
+            if self.owner[h.0 as usize].is_some() {
+                h.1 = similarity::identity_similarity(stem, &self.vocab[h.0 as usize], h.1);
+            }
+        }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
         hits.truncate(MAX_FUZZY_HITS);
         hits

@@ -284,7 +284,13 @@ impl Matcher {
                     .collect();
                 let place = format!("segment {}{}", w.seg, if w.paren { ", in brackets" } else { "" });
                 let claims = if w.claims.is_empty() { String::new() } else { format!(" claimed by {}", w.claims.join(", ")) };
-                out.push_str(&format!("  {:<16} stem {:<14} {:<12} {place}; {}{claims}\n", w.folded, w.stem, w.role, if hits.is_empty() { "no reading".to_string() } else { hits.join(", ") }));
+                out.push_str(&format!(
+                    "  {:<16} stem {:<14} {:<12} {place}; {}{claims}\n",
+                    w.folded,
+                    w.stem,
+                    w.role,
+                    if hits.is_empty() { "no reading".to_string() } else { hits.join(", ") }
+                ));
             }
             let mut phrases = trace.phrases;
             phrases.sort_by(|a, b| b.3.total_cmp(&a.3));

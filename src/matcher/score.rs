@@ -65,7 +65,14 @@ impl Matcher {
     pub(super) fn score_text(&self, text: &str, mut trace: Option<&mut Trace>) -> Scores {
         let query = self.read_query(text);
         let n = self.catalog.professions.len();
-        let mut sc = Scores { listed: vec![0.0; n], partial: vec![0.0; n], distinct: vec![false; n], place_only: vec![false; n], request: query.request, ..Default::default() };
+        let mut sc = Scores {
+            listed: vec![0.0; n],
+            partial: vec![0.0; n],
+            distinct: vec![false; n],
+            place_only: vec![false; n],
+            request: query.request,
+            ..Default::default()
+        };
         let toks = &query.toks;
         if toks.is_empty() {
             return sc;
@@ -112,7 +119,10 @@ impl Matcher {
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
             // "инженер-конструктор").
-            if toks[i].seg != toks[i + 1].seg || toks[i].word.folded.chars().count() < JOIN_MIN_CHARS || toks[i + 1].word.folded.chars().count() < JOIN_MIN_CHARS {
+            if toks[i].seg != toks[i + 1].seg
+                || toks[i].word.folded.chars().count() < JOIN_MIN_CHARS
+                || toks[i + 1].word.folded.chars().count() < JOIN_MIN_CHARS
+            {
                 continue;
             }
             let stem = format!("{}{}", toks[i].word.folded, qwords[i + 1].stem);
@@ -296,8 +306,7 @@ impl Matcher {
                     best_recall[i] = best_recall[i].max(r.recall);
                     masks[i] |= r.mask;
                     let distinctive = phrase.tokens.iter().any(|t| {
-                        self.owner[*t as usize] == Some(i as u16)
-                            && units.iter().any(|u| u.hits.iter().any(|(hid, s)| hid == t && *s >= DISTINCTIVE_SIM))
+                        self.owner[*t as usize] == Some(i as u16) && units.iter().any(|u| u.hits.iter().any(|(hid, s)| hid == t && *s >= DISTINCTIVE_SIM))
                     });
                     if distinctive {
                         sc.distinct[i] = true;

@@ -80,6 +80,94 @@ pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: boo
     }
 }
 
+/// A fuzzy reading of a word that alone identifies a listed profession (`педиатр`, `радиолог`)
+/// that needed a non-typo edit scores at most this: enough for a question ("did you mean …?"),
+/// never for "listed". `подиатр` and `рабиолог` are other words or no words, not typos.
+pub const IDENTITY_CAP: f32 = 0.84;
+
+/// Pairs people confuse by ear or that unstressed vowels and final devoicing make sound alike
+/// (`онкалог`, `рентгинолог`, `нейрохерург`, `эндокринолок`).
+const PHONETIC: &[(char, char)] = &[
+    ('о', 'а'),
+    ('е', 'и'),
+    ('е', 'я'),
+    ('и', 'я'),
+    ('е', 'э'),
+    ('и', 'ы'),
+    ('у', 'ю'),
+    ('б', 'п'),
+    ('в', 'ф'),
+    ('г', 'к'),
+    ('д', 'т'),
+    ('ж', 'ш'),
+    ('з', 'с'),
+    ('ш', 'щ'),
+    ('ц', 'с'),
+    ('ь', 'ъ'),
+    ('c', 'k'),
+    ('s', 'z'),
+    ('f', 'v'),
+];
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'а' | 'е' | 'и' | 'о' | 'у' | 'ы' | 'э' | 'ю' | 'я' | 'ь' | 'ъ' | 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+fn phonetic_pair(x: char, y: char) -> bool {
+    (x.is_ascii() && y.is_ascii() && is_vowel(x) && is_vowel(y)) || PHONETIC.iter().any(|&(a, b)| (a, b) == (x, y) || (b, a) == (x, y))
+}
+
+/// Stricter similarity for a word that identifies a listed profession: the edit must be one
+/// people make when typing or spelling by ear — a sound-alike letter (0.5), a doubled
+/// letter added or dropped (0.5), a vowel added or dropped or two letters swapped (1). Any other edit (`подиатр` → `педиатр`,
+/// `рабиолог` → `радиолог`) caps the similarity at [`IDENTITY_CAP`]. `sim` is the plain score.
+pub fn identity_similarity(a: &str, b: &str, sim: f32) -> f32 {
+    if sim <= 0.0 || sim >= 1.0 || a.starts_with(b) || b.starts_with(a) {
+        return sim;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    const HARD: f32 = 100.0;
+    let indel = |s: &[char], i: usize| -> f32 {
+        let c = s[i];
+        if (i > 0 && s[i - 1] == c) || s.get(i + 1) == Some(&c) {
+            0.5
+        } else if is_vowel(c) {
+            1.0
+        } else {
+            HARD
+        }
+    };
+    let mut d = vec![vec![0.0f32; b.len() + 1]; a.len() + 1];
+    for i in 1..=a.len() {
+        d[i][0] = d[i - 1][0] + indel(&a, i - 1);
+    }
+    for j in 1..=b.len() {
+        d[0][j] = d[0][j - 1] + indel(&b, j - 1);
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let sub = if a[i - 1] == b[j - 1] {
+                0.0
+            } else if phonetic_pair(a[i - 1], b[j - 1]) {
+                0.5
+            } else {
+                HARD
+            };
+            let mut v = (d[i - 1][j - 1] + sub).min(d[i - 1][j] + indel(&a, i - 1)).min(d[i][j - 1] + indel(&b, j - 1));
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1.0);
+            }
+            d[i][j] = v;
+        }
+    }
+    let soft = 1.0 - d[a.len()][b.len()] / a.len().max(b.len()) as f32;
+    if soft >= FUZZY_MIN {
+        soft
+    } else {
+        sim.min(IDENTITY_CAP)
+    }
+}
+
 /// Combines recall and precision into one score in [0, 1].
 pub fn combine(recall: f32, precision: f32) -> f32 {
     (recall * (PRECISION_FLOOR + (1.0 - PRECISION_FLOOR) * precision)).clamp(0.0, 1.0)
@@ -110,6 +198,18 @@ mod tests {
         assert_eq!(sim("конструкторск", "конструктор"), DERIVED_SIM);
         assert!(DERIVED_SIM < crate::matcher::CLAIM_RECALL && DERIVED_SIM >= FUZZY_MIN);
         assert!(sim("фармацевтическ", "фармацевтик") > 0.8);
+    }
+
+    #[test]
+    fn identity_words_take_only_typo_like_edits() {
+        let id = |a: &str, b: &str| identity_similarity(a, b, sim(a, b));
+        assert!(id("эндокринолок", "эндокринолог") > 0.95);
+        assert!(id("онкалог", "онколог") > 0.9);
+        assert!(id("педиатор", "педиатр") > 0.9);
+        assert!(id("онклоог", "онколог") >= 0.85);
+        assert!(id("подиатр", "педиатр") <= IDENTITY_CAP);
+        assert!(id("рабиолог", "радиолог") <= IDENTITY_CAP);
+        assert!(id("рабиолог", "радиолог") >= FUZZY_MIN);
     }
 
     #[test]

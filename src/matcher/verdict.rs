@@ -47,7 +47,12 @@ impl Matcher {
             return self.generic_verdict(gi, &ranked, g, uncontested);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
-            return Verdict { kind: VerdictKind::Listed, code: Some(ranked[0].code.clone()), candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(), reason: Reason::Name };
+            return Verdict {
+                kind: VerdictKind::Listed,
+                code: Some(ranked[0].code.clone()),
+                candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
+                reason: Reason::Name,
+            };
         }
         if l1 >= UNSURE_MIN {
             let spread = if l1 >= LISTED_MIN { 0.05 } else { 0.15 };
@@ -178,7 +183,6 @@ impl Matcher {
         Some(Verdict { kind: VerdictKind::NotListed, code: None, candidates: near, reason: Reason::CodeNotListed(shown) })
     }
 }
-
 
 pub(super) fn round(s: f32) -> f32 {
     (s * 1000.0).round() / 1000.0
