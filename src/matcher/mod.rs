@@ -82,6 +82,9 @@ pub const AGENT_UNKNOWN: f32 = 0.6;
 /// A shortened official name is taken as the profession when its words explain this much of the
 /// query.
 pub const PARTIAL_PRECISION_MIN: f32 = 0.95;
+/// The `isco` of a not-listed group of words that are no occupation (statuses, chat): they
+/// answer a message that is only that, and are context beside an occupation.
+pub const NO_OCCUPATION: &str = "none";
 /// A question is never asked about candidates scoring below this.
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.

@@ -192,6 +192,10 @@ impl Matcher {
         let mut claims: Vec<Vec<(Target, u32)>> = vec![Vec::new(); toks.len()];
         for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL) {
             let target = self.phrases[r.phrase as usize].target;
+            // Statuses and chat ("студент", "ищу работу") are no occupation beside another.
+            if matches!(target, Target::NotListed(g) if self.catalog.not_listed[g as usize].isco == NO_OCCUPATION) {
+                continue;
+            }
             for (j, c) in claims.iter_mut().enumerate() {
                 // Qualifiers and context words are never another occupation ("consultant
                 // neurosurgeon" is a neurosurgeon even though "consultant" alone is a job).
