@@ -38,7 +38,7 @@ impl Matcher {
             sorted_vocab: Vec::new(),
             joined: Vec::new(),
             sigs: Vec::new(),
-            by_len: Vec::new(),
+            grams: HashMap::default(),
             generic_codes: Vec::new(),
             generic_closed: Vec::new(),
             catalog: catalog.clone(),
@@ -159,10 +159,15 @@ impl Matcher {
         }
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
-        self.by_len = vec![Vec::new(); self.vocab_len.iter().max().map_or(0, |m| m + 1)];
-        for (id, &l) in self.vocab_len.iter().enumerate() {
-            self.by_len[l].push(id as u32);
+        let mut grams: HashMap<u64, Vec<u32>> = HashMap::default();
+        for (id, v) in self.vocab.iter().enumerate() {
+            if self.vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1) {
+                for g in lookup::bigrams(v) {
+                    grams.entry(g).or_default().push(id as u32);
+                }
+            }
         }
+        self.grams = grams;
         self.stem_cache = Default::default();
         let n = self.phrases.len().max(1) as f32;
         self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();

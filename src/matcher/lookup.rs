@@ -30,26 +30,32 @@ impl Matcher {
         if len < similarity::FUZZY_MIN_LEN {
             return Vec::new();
         }
-        // Cheap filters before the edit distance: only words of a near length (buckets), then the
-        // letter signature (k edits change at most 2k of its bits); a long shared beginning is
-        // looked up in string order.
+        // Candidates come from the bigram index, not a scan: a word within k edits keeps all but
+        // at most 3k of the query's bigrams (a swap breaks three), so it is in at least one of the
+        // 3k+1 rarest bigram lists. Then the length, the letter signature (k edits change at most
+        // 2k of its bits) and finally the edit distance.
         let max_edits = (((1.0 - similarity::FUZZY_MIN) * (len + 3) as f32).floor() as usize).min(3);
         let sig = signature(stem);
         let max_bits = 2 * max_edits as u32;
-        let mut hits: Vec<(u32, f32)> = Vec::new();
         let lo = len.saturating_sub(max_edits).max(similarity::FUZZY_MIN_LEN);
-        for bucket in self.by_len.iter().take(len + max_edits + 1).skip(lo) {
-            for &id in bucket {
-                if (sig ^ self.sigs[id as usize]).count_ones() <= max_bits {
-                    let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], self.vocab_len[id as usize], allow_prefix);
-                    if s > 0.0 {
-                        hits.push((id, s));
-                    }
-                }
+        let mut lists: Vec<&[u32]> = bigrams(stem).iter().map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice)).collect();
+        lists.sort_unstable_by_key(|l| l.len());
+        let mut cands: Vec<u32> = lists.iter().take(3 * max_edits + 1).flat_map(|l| l.iter().copied()).collect();
+        cands.sort_unstable();
+        cands.dedup();
+        let mut hits: Vec<(u32, f32)> = Vec::new();
+        for id in cands {
+            let vl = self.vocab_len[id as usize];
+            if vl < lo || vl > len + max_edits || (sig ^ self.sigs[id as usize]).count_ones() > max_bits {
+                continue;
+            }
+            let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, allow_prefix);
+            if s > 0.0 {
+                hits.push((id, s));
             }
         }
         if allow_prefix && len >= 6 {
-            self.prefix_neighbours(stem, len, max_edits, &mut hits);
+            self.prefix_neighbours(stem, len, 0, &mut hits);
         }
         // Words that alone identify a listed profession take only typo-like edits.
         for h in hits.iter_mut() {
@@ -80,6 +86,21 @@ impl Matcher {
             }
         }
     }
+}
+
+/// The distinct bigrams of a word with its start and end marked (`^н`, `не`, …, `г$`), as keys of
+/// the fuzzy index.
+pub(super) fn bigrams(w: &str) -> Vec<u64> {
+    let mut out: Vec<u64> = Vec::with_capacity(w.len() + 1);
+    let mut prev = '^';
+    for c in w.chars().chain(std::iter::once('$')) {
+        let k = ((prev as u64) << 32) | c as u64;
+        if !out.contains(&k) {
+            out.push(k);
+        }
+        prev = c;
+    }
+    out
 }
 
 /// Which letters a word has, hashed into 64 bits.

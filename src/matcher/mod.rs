@@ -221,8 +221,8 @@ pub struct Matcher {
     generic_codes: Vec<Vec<Code>>,
     /// Per generic target: whether every reading of it is on the list (see `GenericGroup::closed`).
     generic_closed: Vec<bool>,
-    /// Vocabulary ids by length in characters.
-    by_len: Vec<Vec<u32>>,
+    /// The fuzzy index: vocabulary ids by bigram (see [`lookup::bigrams`]), in id order.
+    grams: HashMap<u64, Vec<u32>>,
     /// Stems of words already seen while building the index (many words repeat), for words
     /// read as Russian/English and as Kazakh.
     stem_cache: [HashMap<String, String>; 2],
