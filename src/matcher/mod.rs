@@ -247,10 +247,11 @@ impl Matcher {
             }
             let sc = self.score_text(&text, None);
             let top = sc.top() * penalty;
-            // Another reading replaces the text as typed only when it reads as many of its words
+            // Another reading replaces the text as typed only when it reads as many of its words, or
+            // leaves fewer of them unknown
             // (`ghjuhfvvbcn` → `программист`), not merely because one word came out near
             // something.
-            if best.as_ref().is_none_or(|(b, t)| top > *t && sc.read >= b.read) {
+            if best.as_ref().is_none_or(|(b, t)| top > *t && (sc.read >= b.read || sc.unknown < b.unknown)) {
                 best = Some((apply_penalty(sc, penalty), top));
             }
         }

@@ -259,7 +259,10 @@ impl Matcher {
                 // qualifies either way.
                 let rivals: Vec<u32> = claims[j].iter().filter(|(c, _)| !self.consistent(*c, target)).map(|(_, m)| *m).collect();
                 let claimed = !rivals.is_empty();
-                cost += if claimed && (own_seg || home_paren || !t.paren) {
+                // After a comma a single word that is not shaped like an occupation ("post-CCT",
+                // "оперирую") is context even if some occupation's name is that word.
+                let weak_elsewhere = !own_seg && !self.agent_shaped(&t.word.folded) && rivals.iter().all(|m| m.count_ones() == 1);
+                cost += if claimed && !weak_elsewhere && (own_seg || home_paren || !t.paren) {
                     // Another occupation named beside this one: in the same segment it
                     // contradicts in full — unless it shares the head word with this match
                     // ("сервисный инженер" + "инженер по лазерному оборудованию": one engineer,
