@@ -85,6 +85,11 @@ pub const PARTIAL_PRECISION_MIN: f32 = 0.95;
 /// The `isco` of a not-listed group of words that are no occupation (statuses, chat): they
 /// answer a message that is only that, and are context beside an occupation.
 pub const NO_OCCUPATION: &str = "none";
+/// Phrases of occupations that are not listed, or generic words, that the query covers less than
+/// this are not scored: their score could not reach any threshold.
+pub const MIN_RECALL: f32 = 0.2;
+/// A reading that scores this high is not second-guessed by wrong-layout or transliterated ones.
+pub const CONFIDENT: f32 = 0.95;
 /// A question is never asked about candidates scoring below this.
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.
@@ -241,8 +246,9 @@ impl Matcher {
         }
         let mut best: Option<(Scores, f32)> = None;
         for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
-            // Every word as typed is known exactly: other readings of it cannot be better.
-            if i > 0 && best.as_ref().is_some_and(|(b, _)| b.unknown == 0) {
+            // Every word as typed is known exactly, or the text as typed already reads as a
+            // confident answer: other readings of it cannot be better.
+            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT) {
                 break;
             }
             let sc = self.score_text(&text, None);

@@ -156,32 +156,36 @@ impl Matcher {
             })
             .collect();
 
-        // Pass 1: every phrase the query reaches, with its recall and the words it explains.
+        // Pass 1: every phrase the query reaches, with its recall and the words it explains. Each
+        // vocabulary entry the query reads is looked up once: its best similarity and the query
+        // words that read it.
+        let mut read: HashMap<u32, (f32, u32)> = HashMap::default();
+        for u in &units {
+            let words = ((1u32 << (u.last + 1)) - 1) & !((1u32 << u.first) - 1);
+            for &(id, s) in &u.hits {
+                let e = read.entry(id).or_insert((0.0, 0));
+                e.0 = e.0.max(s);
+                e.1 |= words;
+            }
+        }
         let mut reached: Vec<Reached> = Vec::new();
         let mut seen = HashSet::default();
-        let n_units = units.len();
-        for ui in 0..n_units {
-            for (id, _) in &units[ui].hits {
-                for &p in &self.postings[*id as usize] {
-                    if !seen.insert(p) {
-                        continue;
+        for &id in read.keys() {
+            for &p in &self.postings[id as usize] {
+                if !seen.insert(p) {
+                    continue;
+                }
+                let phrase = &self.phrases[p as usize];
+                let (mut covered, mut mask) = (0.0, 0u32);
+                for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
+                    if let Some(&(s, m)) = read.get(t) {
+                        covered += w * s;
+                        mask |= m;
                     }
-                    let phrase = &self.phrases[p as usize];
-                    let mut covered = 0.0;
-                    let mut mask = 0u32;
-                    for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
-                        let mut best = 0.0f32;
-                        for u2 in &units {
-                            if let Some((_, s)) = u2.hits.iter().find(|(hid, _)| hid == t) {
-                                best = best.max(*s);
-                                for j in u2.first..=u2.last {
-                                    mask |= 1 << j;
-                                }
-                            }
-                        }
-                        covered += w * best;
-                    }
-                    let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
+                }
+                let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
+                // A phrase the query covers this little cannot matter for any answer.
+                if recall >= MIN_RECALL || matches!(phrase.target, Target::Listed(_)) {
                     reached.push(Reached { phrase: p, recall, mask });
                 }
             }
@@ -243,7 +247,7 @@ impl Matcher {
         // What explaining the words in `mask` is worth for `target`: explained weight over the
         // explained weight plus what the other words cost.
         let precision_of = |mask: u32, target: Target| -> f32 {
-            let home_segs: Vec<u8> = (0..toks.len()).filter(|j| mask & (1 << j) != 0).map(|j| toks[j].seg).collect();
+            let home_segs: u64 = (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63));
             let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
             let (mut explained, mut cost) = (0.0f32, 0.0f32);
             for j in 0..toks.len() {
@@ -253,22 +257,22 @@ impl Matcher {
                     explained += if q { base[j] * QUALIFIER_WEIGHT } else { base[j] };
                     continue;
                 }
-                let own_seg = home_segs.contains(&t.seg);
+                let own_seg = home_segs & (1u64 << t.seg.min(63)) != 0;
                 // Claims by targets that agree with this one (another listed profession, a
                 // generic word whose professions include it) are no contradiction: the person
                 // qualifies either way.
-                let rivals: Vec<u32> = claims[j].iter().filter(|(c, _)| !self.consistent(*c, target)).map(|(_, m)| *m).collect();
-                let claimed = !rivals.is_empty();
+                let rivals = || claims[j].iter().filter(|(c, _)| !self.consistent(*c, target)).map(|(_, m)| *m);
+                let claimed = rivals().next().is_some();
                 // After a comma a single word that is not shaped like an occupation ("post-CCT",
                 // "оперирую") is context even if some occupation's name is that word.
-                let weak_elsewhere = !own_seg && !self.agent_shaped(&t.word.folded) && rivals.iter().all(|m| m.count_ones() == 1);
+                let weak_elsewhere = claimed && !own_seg && rivals().all(|m| m.count_ones() == 1) && !self.agent_shaped(&t.word.folded);
                 cost += if claimed && !weak_elsewhere && (own_seg || home_paren || !t.paren) {
                     // Another occupation named beside this one: in the same segment it
                     // contradicts in full — unless it shares the head word with this match
                     // ("сервисный инженер" + "инженер по лазерному оборудованию": one engineer,
                     // two readings of the modifiers); after a comma it still weighs; in brackets
                     // after a title it is the title's explanation ("Android (Jetpack Compose)").
-                    if rivals.iter().any(|m| m & mask != 0) {
+                    if rivals().any(|m| m & mask != 0) {
                         base[j] * KNOWN_UNCLAIMED
                     } else if own_seg {
                         base[j]
