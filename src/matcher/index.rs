@@ -31,7 +31,7 @@ impl Matcher {
             abbreviations: lex
                 .abbreviations
                 .iter()
-                .map(|a| (if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }, normalize::words(&a.to), a.exact_case))
+                .map(|a| ((a.exact_case, if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }), normalize::words(&a.to)))
                 .collect(),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
@@ -45,9 +45,11 @@ impl Matcher {
         };
         // A context word is known by its stem and by its base form: the stemmer cuts some base
         // forms deeper than their inflections (`опыт` → `оп`, `опыта` → `опыт`).
+        // Qualifiers count as context in queries in any inflection ("в детской больнице").
         m.context = lex
             .context
             .iter()
+            .chain(lex.qualifiers.iter())
             .flat_map(|(_, w)| {
                 let w = normalize::word(w);
                 [m.morph.stem(&w), w.folded]

@@ -95,9 +95,9 @@ impl Matcher {
                 (domain, place) = (false, true);
                 continue;
             }
-            let expanded = self.abbreviations.iter().find(|(from, _, exact)| if *exact { raw == from } else { w.folded == *from });
+            let expanded = self.abbreviations.get(&(true, raw.to_string())).or_else(|| self.abbreviations.get(&(false, w.folded.clone())));
             let words = match expanded {
-                Some((_, to, _)) => to.clone(),
+                Some(to) => to.clone(),
                 None => vec![w],
             };
             for w in words {

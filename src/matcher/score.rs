@@ -304,9 +304,20 @@ impl Matcher {
         let mut best_recall = vec![0.0f32; n];
         let mut masks = vec![0u32; n];
         let mut distinct_recall = vec![0.0f32; n];
+        // Best recall first: a phrase scores at most its recall, so once the recall falls below
+        // the best score of its kind no later phrase of that kind can win (unless tracing).
+        reached.sort_unstable_by(|a, b| b.recall.total_cmp(&a.recall));
         for r in &reached {
             let phrase = &self.phrases[r.phrase as usize];
-            let precision = precision_of(r.mask, phrase.target);
+            let best_of_kind = match phrase.target {
+                Target::Listed(_) => 0.0,
+                Target::NotListed(_) => sc.not_listed.0,
+                Target::Generic(_) => sc.generic.0,
+            };
+            if trace.is_none() && !matches!(phrase.target, Target::Listed(_)) && r.recall <= best_of_kind {
+                continue;
+            }
+            let precision = if trace.is_some() || !matches!(phrase.target, Target::Listed(_)) { precision_of(r.mask, phrase.target) } else { 0.0 };
             let s = similarity::combine(r.recall, precision);
             if let Some(trace) = trace.as_deref_mut() {
                 trace.phrases.push((r.phrase, r.recall, precision, s));
@@ -316,9 +327,8 @@ impl Matcher {
                     let i = i as usize;
                     best_recall[i] = best_recall[i].max(r.recall);
                     masks[i] |= r.mask;
-                    let distinctive = phrase.tokens.iter().any(|t| {
-                        self.owner[*t as usize] == Some(i as u16) && units.iter().any(|u| u.hits.iter().any(|(hid, s)| hid == t && *s >= DISTINCTIVE_SIM))
-                    });
+                    let distinctive =
+                        phrase.tokens.iter().any(|t| self.owner[*t as usize] == Some(i as u16) && read.get(t).is_some_and(|(s, _)| *s >= DISTINCTIVE_SIM));
                     if distinctive {
                         sc.distinct[i] = true;
                         distinct_recall[i] = distinct_recall[i].max(r.recall);

@@ -35,7 +35,7 @@ impl Matcher {
         let uncontested = n < UNSURE_MIN;
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
         if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && l1 >= QUESTION_MIN && n < NOT_LISTED_MIN {
-            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1).take(MAX_CANDIDATES).collect();
+            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
         }
         let listed_ok = l1 >= LISTED_MIN && l1 - l2 >= LISTED_MARGIN;
@@ -110,7 +110,11 @@ impl Matcher {
     /// matched, then those whose words contain the query's words (`хирург` → нейрохирург), then
     /// the field of the occupation it was recognised as.
     pub(super) fn not_listed(&self, cleaned: &str, ranked: &[Candidate], field: Option<&str>, reason: Reason) -> Verdict {
-        let mut near: Vec<Candidate> = ranked.iter().filter(|c| c.score >= 0.2).take(NEAR_CANDIDATES).cloned().collect();
+        // Related means textually near, or near enough and in the field of the occupation the
+        // query was recognised as ("инженер-строитель" is no software developer).
+        let in_field = |c: &Candidate| field.is_none_or(|f| self.catalog.profession(&c.code).is_some_and(|p| p.fields.iter().any(|x| x == f)));
+        let mut near: Vec<Candidate> =
+            ranked.iter().filter(|c| c.score >= NEAR_STRONG || (c.score >= NEAR_MIN && in_field(c))).take(NEAR_CANDIDATES).cloned().collect();
         if near.len() < NEAR_CANDIDATES && reason != Reason::NotUnderstood {
             let stems: Vec<String> =
                 self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
@@ -130,6 +134,7 @@ impl Matcher {
                 self.push_near(&mut near, p, 0.1);
             }
         }
+        near.sort_by(|a, b| b.score.total_cmp(&a.score));
         near.truncate(NEAR_CANDIDATES);
         Verdict { kind: VerdictKind::NotListed, code: None, candidates: near, reason }
     }
