@@ -94,6 +94,8 @@ pub const NO_OCCUPATION: &str = "none";
 pub const MIN_RECALL: f32 = 0.2;
 /// A reading that scores this high is not second-guessed by wrong-layout or transliterated ones.
 pub const CONFIDENT: f32 = 0.95;
+/// An unknown word is also looked up as written (not stemmed) from this length.
+pub const AS_WRITTEN_MIN_LEN: usize = 6;
 /// A question is never asked about candidates scoring below this.
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.

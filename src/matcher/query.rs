@@ -87,11 +87,13 @@ impl Matcher {
             let w = normalize::word(raw);
             request |= self.requests.contains(&w.folded);
             about_self |= self.self_markers.contains(&w.folded);
-            if self.domain_markers.contains(&w.folded) {
+            // "ПО" (software) is an abbreviation, "по" a preposition: case decides, first.
+            let exact_abbreviation = self.abbreviations.contains_key(&(true, raw.to_string()));
+            if !exact_abbreviation && self.domain_markers.contains(&w.folded) {
                 (domain, place) = (true, false);
                 continue;
             }
-            if self.place_markers.contains(&w.folded) {
+            if !exact_abbreviation && self.place_markers.contains(&w.folded) {
                 (domain, place) = (false, true);
                 continue;
             }

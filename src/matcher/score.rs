@@ -20,9 +20,13 @@ pub(super) struct Scores {
     pub(super) generic: (f32, Option<u16>),
     /// The message asks for a service rather than describing the writer's work.
     pub(super) request: bool,
+    /// The best generic word stands with a modifier it does not explain (see `has_modifier`).
+    pub(super) generic_modified: bool,
     /// Per listed profession: every word that matched it stands after a place marker
     /// ("работаю в реанимации"): a workplace, not an occupation.
     pub(super) place_only: Vec<bool>,
+    /// Per listed profession: its words stand with a modifier nothing on the list reads.
+    pub(super) listed_modified: Vec<bool>,
 }
 
 impl Scores {
@@ -70,6 +74,7 @@ impl Matcher {
             partial: vec![0.0; n],
             distinct: vec![false; n],
             place_only: vec![false; n],
+            listed_modified: vec![false; n],
             request: query.request,
             ..Default::default()
         };
@@ -98,8 +103,11 @@ impl Matcher {
                     // A typo can derail the stemmer (`мобильых` → `мобил`, far from `мобильн`):
                     // an unknown word is also compared as written.
                     let folded = &toks[i].word.folded;
-                    if !hits.iter().any(|h| h.1 >= 1.0) && folded != &q.stem {
-                        for h in self.lookup(folded, folded.chars().count(), true) {
+                    // Only for words long enough that one edit is a typo rather than another
+                    // word (`пишу` is no `пишущ…`), and without shared-beginning readings.
+                    let flen = folded.chars().count();
+                    if !hits.iter().any(|h| h.1 >= 1.0) && folded != &q.stem && flen >= AS_WRITTEN_MIN_LEN {
+                        for h in self.lookup(folded, flen, false) {
                             match hits.iter_mut().find(|x| x.0 == h.0) {
                                 Some(x) => x.1 = x.1.max(h.1),
                                 None => hits.push(h),
@@ -298,6 +306,35 @@ impl Matcher {
             }
         };
 
+        // A word that narrows a generic word into a particular occupation the generic phrase does
+        // not explain: a domain ("по бухучёту"), or the word right beside the head — after it in
+        // Russian and Kazakh ("преподаватель английского"), before it in English ("estate
+        // developer") — that is not context or a place.
+        // Words some listed phrase reads, even partly: such a word points at the list, it is no
+        // unknown modifier.
+        let listed_touch = reached.iter().filter(|r| matches!(self.phrases[r.phrase as usize].target, Target::Listed(_))).fold(0u32, |acc, r| acc | r.mask);
+        // …and words that occupations off the list read: a modifier counts only with that
+        // evidence ("английского" is in "учитель английского языка"); an unknown word may as well
+        // be a listed trade Kasip has no name for ("по ремонту автомобилей").
+        let other_touch = reached.iter().filter(|r| matches!(self.phrases[r.phrase as usize].target, Target::NotListed(_))).fold(0u32, |acc, r| acc | r.mask);
+        let has_modifier = |mask: u32| -> bool {
+            if mask == 0 {
+                return false;
+            }
+            let (first, last) = (mask.trailing_zeros() as usize, 31 - mask.leading_zeros() as usize);
+            let seg = toks[first].seg;
+            let modifies = |j: usize| {
+                mask & (1 << j) == 0
+                    && listed_touch & (1 << j) == 0
+                    && other_touch & (1 << j) != 0
+                    && !qwords[j].qualifier
+                    && !toks[j].place
+                    && !toks[j].paren
+                    && toks[j].seg == seg
+            };
+            let beside = if toks[first].word.folded.is_ascii() { first.checked_sub(1) } else { Some(last + 1).filter(|j| *j < toks.len()) };
+            beside.is_some_and(modifies) || (0..toks.len()).any(|j| toks[j].domain && modifies(j))
+        };
         // Pass 2: scores. Per listed profession: the best phrase recall, the words any of its
         // phrases explain (a query may combine two aliases: "мобильный разработчик ios"), and
         // whether a distinctive word of it was matched (with the best recall of such a phrase).
@@ -342,6 +379,7 @@ impl Matcher {
                 Target::Generic(g) => {
                     if s > sc.generic.0 {
                         sc.generic = (s, Some(g));
+                        sc.generic_modified = has_modifier(r.mask);
                     }
                 }
             }
@@ -351,6 +389,7 @@ impl Matcher {
                 let precision = precision_of(masks[i], Target::Listed(i as u16));
                 let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
                 sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
+                sc.listed_modified[i] = has_modifier(masks[i]);
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
                 if precision >= PARTIAL_PRECISION_MIN {
                     sc.partial[i] = distinct_recall[i];

@@ -44,7 +44,7 @@ impl Matcher {
             sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
         });
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
-            return self.generic_verdict(gi, &ranked, g, uncontested);
+            return self.generic_verdict(cleaned, gi, &ranked, g, uncontested, sc.generic_modified);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
             return Verdict {
@@ -62,6 +62,11 @@ impl Matcher {
             if l1 >= LISTED_MIN && uncontested && g < l1 + TIE {
                 return Self::one_of(cands);
             }
+            // A weak match narrowed by a word nothing on the list reads ("преподаватель
+            // английского в вузе") is another occupation.
+            if l1 < LISTED_MIN && sc.listed_modified[self.index_of(&cands[0].code)] {
+                return self.not_listed(cleaned, &cands, None, Reason::OtherOccupation);
+            }
             let reason = if l1 >= LISTED_MIN { Reason::Ambiguous } else { Reason::Weak };
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason };
         }
@@ -76,7 +81,7 @@ impl Matcher {
             }
         }
         if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
-            return self.generic_verdict(gi, &ranked, g, false);
+            return self.generic_verdict(cleaned, gi, &ranked, g, false, sc.generic_modified);
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
@@ -93,14 +98,21 @@ impl Matcher {
     /// order breaks ties, so the most typical member comes first). A question — unless every
     /// reading of the word is on the list (`closed`) and nothing off the list competes: then it
     /// qualifies, and the members are the exact-code choice.
-    pub(super) fn generic_verdict(&self, group: u16, ranked: &[Candidate], score: f32, uncontested: bool) -> Verdict {
+    /// A generic word narrowed by a modifier it does not explain names a particular occupation
+    /// Kasip does not know as listed: "преподаватель английского" is not listed; a closed word
+    /// so narrowed ("estate developer") is asked about rather than taken as listed.
+    pub(super) fn generic_verdict(&self, cleaned: &str, group: u16, ranked: &[Candidate], score: f32, uncontested: bool, modified: bool) -> Verdict {
         // Members the query did not single out still fit as the word fits.
         let floor = round(score * GENERIC_MEMBER_SHARE);
         let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(floor, |c| c.score.max(floor));
         let mut cands: Vec<Candidate> = self.generic_codes[group as usize].iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
         cands.sort_by(|a, b| b.score.total_cmp(&a.score));
         cands.truncate(MAX_CANDIDATES);
-        if uncontested && self.generic_closed[group as usize] && score >= GENERIC_MIN {
+        let closed = self.generic_closed[group as usize];
+        if modified && !closed {
+            return self.not_listed(cleaned, &cands, None, Reason::OtherOccupation);
+        }
+        if uncontested && closed && !modified && score >= GENERIC_MIN {
             return Self::one_of(cands);
         }
         Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic }
