@@ -170,6 +170,9 @@ pub struct Abbreviation {
 pub struct GenericGroup {
     pub terms: PerLang,
     pub codes: Vec<Code>,
+    /// Every plausible reading of the word is on the list (`программист`): when nothing else in
+    /// the query contradicts it, the person qualifies and the codes are the exact-code choice.
+    pub closed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +189,21 @@ pub struct Lexicon {
     pub qualifiers: PerLang,
     pub abbreviations: Vec<Abbreviation>,
     pub generic: Vec<GenericGroup>,
+    /// Context words: workplaces, places, grades, tools — they never cost a listed answer.
+    pub context: PerLang,
+    /// Words that make a message a request for a service ("ищу педиатра", "need a pediatrician").
+    pub requests: PerLang,
+    /// Words that make it about the writer's own work ("ищу работу", "I am"): they cancel a request.
+    pub self_markers: PerLang,
+    /// Prepositions after which a word is a place or a tool ("работаю в реанимации").
+    pub place_markers: PerLang,
+    /// Prepositions after which a word narrows the occupation's domain ("по поварскому делу").
+    pub domain_markers: PerLang,
+    /// Endings of words that name a person's occupation (`-ист`, `-olog`, `-шы`): an unknown word
+    /// with one of them may be an occupation Kasip does not know.
+    pub agent_endings: PerLang,
+    /// Words that may stand beside a code without making the message a sentence.
+    pub code_words: PerLang,
 }
 
 /// Everything Kasip knows about the list.
@@ -270,6 +288,20 @@ struct RawLexicon {
     abbreviations: Vec<RawAbbreviation>,
     #[serde(default)]
     generic: Vec<RawGeneric>,
+    #[serde(default)]
+    context: PerLang,
+    #[serde(default)]
+    requests: PerLang,
+    #[serde(default)]
+    self_markers: PerLang,
+    #[serde(default)]
+    domain_markers: PerLang,
+    #[serde(default)]
+    place_markers: PerLang,
+    #[serde(default)]
+    agent_endings: PerLang,
+    #[serde(default)]
+    code_words: PerLang,
 }
 
 #[derive(Deserialize)]
@@ -286,6 +318,8 @@ struct RawAbbreviation {
 struct RawGeneric {
     terms: PerLang,
     codes: Vec<String>,
+    #[serde(default)]
+    closed: bool,
 }
 
 #[derive(Deserialize)]
@@ -418,13 +452,20 @@ impl Catalog {
             if gc.is_empty() {
                 return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no codes".into() });
             }
-            generic.push(GenericGroup { terms: g.terms, codes: gc });
+            generic.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed });
         }
         let lexicon = Lexicon {
             stopwords: rl.stopwords,
             qualifiers: rl.qualifiers,
             abbreviations: rl.abbreviations.into_iter().map(|a| Abbreviation { from: a.from, to: a.to, exact_case: a.exact_case }).collect(),
             generic,
+            context: rl.context,
+            requests: rl.requests,
+            self_markers: rl.self_markers,
+            domain_markers: rl.domain_markers,
+            place_markers: rl.place_markers,
+            agent_endings: rl.agent_endings,
+            code_words: rl.code_words,
         };
 
         let nf = NOT_LISTED_FILE;

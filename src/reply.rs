@@ -145,7 +145,17 @@ pub fn profession(p: &Profession, catalog: &Catalog, lang: Lang) -> Reply {
 pub fn verdict(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> Reply {
     match v.kind {
         VerdictKind::Listed => match v.code.as_ref().and_then(|c| catalog.profession(c)) {
-            Some(p) => profession(p, catalog, lang),
+            Some(p) => {
+                let mut r = profession(p, catalog, lang);
+                // Several listed codes fit: the others are offered for the exact code.
+                let others = Verdict { candidates: v.candidates.iter().filter(|c| Some(&c.code) != v.code.as_ref()).cloned().collect(), ..v.clone() };
+                if v.reason == Reason::OneOf && !others.candidates.is_empty() {
+                    r.text.push_str("\n\n");
+                    r.text.push_str(&t(lang, "listed-one-of", &[]));
+                    r.buttons = candidate_buttons(&others, catalog, lang);
+                }
+                r
+            }
             None => Reply { text: t(lang, "error", &[]), buttons: Vec::new() },
         },
         VerdictKind::Unsure => {
@@ -162,6 +172,7 @@ pub fn verdict(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> Reply
                 Reason::CodeNotListed(code) => t(lang, "not-listed-code", &[("code", code.into())]),
                 Reason::NotUnderstood => t(lang, "not-understood", &[]),
                 Reason::OtherOccupation => t(lang, "not-listed-other", &[("query", quote(query).as_str().into())]),
+                Reason::Request => t(lang, "not-listed-request", &[]),
                 _ => t(lang, "not-listed", &[]),
             };
             if v.reason != Reason::NotUnderstood {

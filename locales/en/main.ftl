@@ -100,3 +100,5 @@ web-busy = Too many requests. Please wait a moment and try again.
 web-share = Link to this profession
 web-open = Open the list
 web-disclaimer = The answer is reference information, not a decision of the authorities. The migration service decides.
+listed-one-of = Other listed professions fit your description too — pick the exact code if it is another:
+not-listed-request = It looks like you are looking for a specialist. I check something else: whether your own occupation is on the list of in-demand professions for a residence permit. Tell me what you work as.

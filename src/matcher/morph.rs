@@ -51,7 +51,13 @@ impl Morph {
             let bare = KK_PERSONAL_ONLY.iter().find_map(|e| s.strip_suffix(e).filter(|r| r.chars().count() >= KK_MIN_STEM)).unwrap_or(s);
             self.ru.stem(bare).into_owned()
         } else if s.chars().all(|c| c.is_ascii_alphanumeric()) {
-            self.en.stem(s).into_owned()
+            // English agent nouns keep their `-er`: Snowball reads `reporter` as `report` and
+            // `composer` as `compos`, so "reporting" and "Jetpack Compose" would name occupations.
+            let singular = s.strip_suffix('s').filter(|r| r.ends_with("er")).unwrap_or(s);
+            match singular.strip_suffix("er").filter(|r| r.len() >= 3) {
+                Some(root) => format!("{}er", self.en.stem(root)),
+                None => self.en.stem(s).into_owned(),
+            }
         } else {
             s.to_string()
         }
@@ -78,6 +84,15 @@ pub fn kazakh_stem(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn english_agent_nouns_keep_er() {
+        let m = super::Morph::default();
+        let st = |w: &str| m.stem(&crate::matcher::normalize::word(w));
+        assert_eq!(st("developers"), st("developer"));
+        assert_ne!(st("reporting"), st("reporter"));
+        assert_ne!(st("compose"), st("composer"));
+    }
+
     use super::super::normalize::word;
     use super::*;
 

@@ -1,112 +1,435 @@
-//! Scoring: how alike two words are, and how well a phrase of the index covers a query.
-//!
-//! Words are compared on their stems. Exact stems score 1. Otherwise strsim's Damerau-Levenshtein
-//! (typos, transposed letters) or a long shared beginning (`фармацевтики` ~ `фармацевтической`)
-//! gives a similarity in (0, 1); below [`FUZZY_MIN`] a pair does not count at all, so unrelated
-//! words never add partial credit.
-//!
-//! A phrase's score combines *recall* (how much of the phrase's weight the query covers) and
-//! *precision* (how much of the query's weight the phrase explains); weights are inverse document
-//! frequencies, so `нейрохирург` counts more than `инженер`.
+//! Scoring a query against the index: per phrase, recall (how much of the phrase the query
+//! covers) and precision (how much of the query the phrase explains), combined per profession.
 
-/// The lowest word similarity that counts as a match. One edit in a 5-letter stem is 0.8, two
-/// edits in a 9-letter stem 0.78: typical typos pass, while `хирург`/`нейрохирург` (0.55) or
-/// `педагог`/`педиатр` (0.57) do not. Chosen on the project's labelled set (tests/labelled.tsv).
-pub const FUZZY_MIN: f32 = 0.78;
+use super::*;
 
-/// Words shorter than this (in characters) only match exactly: with 3 letters one edit is
-/// another word (`лор`/`лес`).
-pub const FUZZY_MIN_LEN: usize = 4;
+#[derive(Default)]
+pub(super) struct Scores {
+    pub(super) listed: Vec<f32>,
+    /// Per listed profession: the best recall of a phrase that explains the whole query and
+    /// shares a distinctive word with it (see `Matcher::owner`).
+    pub(super) partial: Vec<f32>,
+    /// Per listed profession: whether the query has one of its distinctive words.
+    pub(super) distinct: Vec<bool>,
+    /// Query words with no exact match in the vocabulary.
+    pub(super) unknown: usize,
+    /// Words (not qualifiers) with some reading in the vocabulary: another reading of the query
+    /// must read more words than this to replace it.
+    pub(super) read: usize,
+    pub(super) not_listed: (f32, Option<u16>),
+    pub(super) generic: (f32, Option<u16>),
+    /// The message asks for a service rather than describing the writer's work.
+    pub(super) request: bool,
+    /// The best generic word stands with a modifier it does not explain (see `has_modifier`).
+    pub(super) generic_modified: bool,
+    /// Per listed profession: every word that matched it stands after a place marker
+    /// ("работаю в реанимации"): a workplace, not an occupation.
+    pub(super) place_only: Vec<bool>,
+    /// Per listed profession: its words stand with a modifier nothing on the list reads.
+    pub(super) listed_modified: Vec<bool>,
+}
 
-/// A shared beginning counts when it is at least this long and covers 3/4 of the shorter word.
-const PREFIX_MIN: usize = 6;
-
-/// How much precision weighs against recall: score = recall × (FLOOR + (1 − FLOOR) × precision).
-/// 0.45 was chosen on tests/labelled.tsv as the lowest floor that keeps unexplained occupation
-/// words ("инженер-конструктор авиационной техники") below [`super::LISTED_MIN`].
-/// Extra words in a query ("детский нейрохирург", a sentence) cost something but do not sink a
-/// full match; a phrase that explains only part of a query with unknown informative words ends
-/// below [`super::LISTED_MIN`]. Tuned on the labelled set.
-pub const PRECISION_FLOOR: f32 = 0.45;
-
-/// Similarity of two stems, 0 when below [`FUZZY_MIN`]. `la`/`lb` are their lengths in chars.
-/// `allow_prefix`: whether a long shared beginning counts (not for two words typed as one).
-pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: bool) -> f32 {
-    if a == b {
-        return 1.0;
-    }
-    if la.min(lb) < FUZZY_MIN_LEN {
-        return 0.0;
-    }
-    let longest = la.max(lb);
-    let shorter = la.min(lb);
-    let mut best = 0.0f32;
-    // Optimal string alignment (Damerau-Levenshtein with adjacent transpositions) is O(la·lb):
-    // skip it when the length gap alone rules it out.
-    let max_edits = ((1.0 - FUZZY_MIN) * longest as f32).floor() as usize;
-    if la.abs_diff(lb) <= max_edits {
-        let d = strsim::osa_distance(a, b);
-        best = 1.0 - d as f32 / longest as f32;
-    }
-    if allow_prefix {
-        let lcp = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-        if lcp >= PREFIX_MIN && lcp * 4 >= shorter * 3 {
-            best = best.max(0.7 + 0.25 * lcp as f32 / longest as f32);
-        }
-        // The stemmer cuts some forms deeper than others (`систем` → `сист`, `системы` →
-        // `систем`): a whole short stem that begins a slightly longer one is the same word.
-        if lcp == shorter && longest - shorter <= 2 {
-            best = best.max(0.8 + 0.2 * shorter as f32 / longest as f32);
-        }
-    }
-    if best < FUZZY_MIN {
-        0.0
-    } else {
-        best
+impl Scores {
+    pub(super) fn top(&self) -> f32 {
+        let l = self.listed.iter().copied().fold(0.0, f32::max);
+        l.max(self.not_listed.0).max(self.generic.0)
     }
 }
 
-/// Combines recall and precision into one score in [0, 1].
-pub fn combine(recall: f32, precision: f32) -> f32 {
-    (recall * (PRECISION_FLOOR + (1.0 - PRECISION_FLOOR) * precision)).clamp(0.0, 1.0)
+/// What `--explain` shows of one reading: each word with its role and readings, and every phrase
+/// reached with its recall, precision and score.
+#[derive(Default)]
+pub(super) struct Trace {
+    pub words: Vec<WordTrace>,
+    pub phrases: Vec<(u32, f32, f32, f32)>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub(super) struct WordTrace {
+    pub folded: String,
+    pub stem: String,
+    /// context, occupation (a phrase claims it), domain, known, unknown.
+    pub role: &'static str,
+    pub seg: u8,
+    pub paren: bool,
+    /// Best vocabulary readings with their similarity (1 = exact stem).
+    pub hits: Vec<(String, f32)>,
+    /// Targets whose phrases it completes.
+    pub claims: Vec<String>,
+}
 
-    fn sim(a: &str, b: &str) -> f32 {
-        word_similarity(a, a.chars().count(), b, b.chars().count(), true)
+/// A phrase of the index the query reached: how much of it the query covers and which query
+/// words it explains.
+struct Reached {
+    phrase: u32,
+    recall: f32,
+    mask: u32,
+}
+
+impl Matcher {
+    pub(super) fn score_text(&self, text: &str, mut trace: Option<&mut Trace>) -> Scores {
+        let query = self.read_query(text);
+        let n = self.catalog.professions.len();
+        let mut sc = Scores {
+            listed: vec![0.0; n],
+            partial: vec![0.0; n],
+            distinct: vec![false; n],
+            place_only: vec![false; n],
+            listed_modified: vec![false; n],
+            request: query.request,
+            ..Default::default()
+        };
+        let toks = &query.toks;
+        if toks.is_empty() {
+            return sc;
+        }
+        let qwords: Vec<QWord> = toks
+            .iter()
+            .map(|t| {
+                let stem = self.morph.stem(&t.word);
+                // Context words ("больнице", "hospital") are known by their stems.
+                let qualifier = t.qualifier || self.context.contains(&stem) || self.context.contains(&t.word.folded);
+                QWord { len: stem.chars().count(), stem, qualifier }
+            })
+            .collect();
+        // Qualifiers ("senior", "детский") weigh little: they are only looked up exactly.
+        let mut units: Vec<Unit> = qwords
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let hits = if q.qualifier {
+                    self.vocab_ids.get(&q.stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
+                } else {
+                    let mut hits = self.lookup(&q.stem, q.len, true);
+                    // A typo can derail the stemmer (`мобильых` → `мобил`, far from `мобильн`):
+                    // an unknown word is also compared as written.
+                    let folded = &toks[i].word.folded;
+                    // Only for words long enough that one edit is a typo rather than another
+                    // word (`пишу` is no `пишущ…`), and without shared-beginning readings.
+                    let flen = folded.chars().count();
+                    if !hits.iter().any(|h| h.1 >= 1.0) && folded != &q.stem && flen >= AS_WRITTEN_MIN_LEN {
+                        for h in self.lookup(folded, flen, false) {
+                            match hits.iter_mut().find(|x| x.0 == h.0) {
+                                Some(x) => x.1 = x.1.max(h.1),
+                                None => hits.push(h),
+                            }
+                        }
+                    }
+                    hits
+                };
+                Unit { first: i, last: i, hits }
+            })
+            .collect();
+        // Words with no exact reading (qualifiers do not count): they make other readings of the
+        // query worth trying, and let two words typed apart be looked up fuzzily as one.
+        let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
+        sc.unknown = unknown.iter().filter(|u| **u).count();
+        sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
+        for i in 0..toks.len().saturating_sub(1) {
+            // Words are joined within a segment only ("инженер, конструкторское бюро" is no
+            // "инженер-конструктор").
+            if toks[i].seg != toks[i + 1].seg
+                || toks[i].word.folded.chars().count() < JOIN_MIN_CHARS
+                || toks[i + 1].word.folded.chars().count() < JOIN_MIN_CHARS
+            {
+                continue;
+            }
+            let stem = format!("{}{}", toks[i].word.folded, qwords[i + 1].stem);
+            // Two words joined must spell a known word, not merely begin like one; a typo in the
+            // joined form is only looked for when one of the parts is not a known word itself.
+            let hits = if unknown[i] || unknown[i + 1] {
+                self.lookup(&stem, stem.chars().count(), false)
+            } else {
+                self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
+            };
+            if !hits.is_empty() {
+                units.push(Unit { first: i, last: i + 1, hits });
+            }
+        }
+        // Each query word weighs what its best-known reading weighs; an unknown word weighs as
+        // much as the rarest known word (what that costs a match depends on where it stands: see
+        // `cost` below).
+        let known: Vec<bool> = (0..toks.len()).map(|j| units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty())).collect();
+        let base: Vec<f32> = (0..toks.len())
+            .map(|j| {
+                let w = units
+                    .iter()
+                    .filter(|u| u.first <= j && j <= u.last)
+                    .flat_map(|u| u.hits.iter().map(|(id, _)| self.weight[*id as usize]))
+                    .fold(0.0f32, f32::max);
+                if w > 0.0 {
+                    w
+                } else {
+                    self.unknown_weight
+                }
+            })
+            .collect();
+
+        // Pass 1: every phrase the query reaches, with its recall and the words it explains. Each
+        // vocabulary entry the query reads is looked up once: its best similarity and the query
+        // words that read it.
+        let mut read: HashMap<u32, (f32, u32)> = HashMap::default();
+        for u in &units {
+            let words = ((1u32 << (u.last + 1)) - 1) & !((1u32 << u.first) - 1);
+            for &(id, s) in &u.hits {
+                let e = read.entry(id).or_insert((0.0, 0));
+                e.0 = e.0.max(s);
+                e.1 |= words;
+            }
+        }
+        let mut reached: Vec<Reached> = Vec::new();
+        let mut seen = HashSet::default();
+        for &id in read.keys() {
+            for &p in &self.postings[id as usize] {
+                if !seen.insert(p) {
+                    continue;
+                }
+                let phrase = &self.phrases[p as usize];
+                let (mut covered, mut mask) = (0.0, 0u32);
+                for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
+                    if let Some(&(s, m)) = read.get(t) {
+                        covered += w * s;
+                        mask |= m;
+                    }
+                }
+                let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
+                // A phrase the query covers this little cannot matter for any answer.
+                if recall >= MIN_RECALL || matches!(phrase.target, Target::Listed(_)) {
+                    reached.push(Reached { phrase: p, recall, mask });
+                }
+            }
+        }
+        // Which words other occupations claim: a word that completes a phrase of some target is
+        // that target's; for any other target it is a contradiction, not context.
+        // Each claim keeps the words of the claiming phrase (see `precision_of`).
+        let mut claims: Vec<Vec<(Target, u32)>> = vec![Vec::new(); toks.len()];
+        for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL) {
+            let target = self.phrases[r.phrase as usize].target;
+            // Statuses and chat ("студент", "ищу работу") are no occupation beside another.
+            if matches!(target, Target::NotListed(g) if self.catalog.not_listed[g as usize].isco == NO_OCCUPATION) {
+                continue;
+            }
+            for (j, c) in claims.iter_mut().enumerate() {
+                // Qualifiers and context words are never another occupation ("consultant
+                // neurosurgeon" is a neurosurgeon even though "consultant" alone is a job).
+                if r.mask & (1 << j) != 0 && !qwords[j].qualifier {
+                    match c.iter_mut().find(|(t, _)| *t == target) {
+                        Some((_, m)) => *m |= r.mask,
+                        None => c.push((target, r.mask)),
+                    }
+                }
+            }
+        }
+        if let Some(trace) = trace.as_deref_mut() {
+            for (j, t) in toks.iter().enumerate() {
+                let mut hits: Vec<(String, f32)> = units
+                    .iter()
+                    .filter(|u| u.first <= j && j <= u.last)
+                    .flat_map(|u| u.hits.iter().map(|(id, s)| (self.vocab[*id as usize].clone(), *s)))
+                    .collect();
+                hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+                hits.truncate(3);
+                let role = if qwords[j].qualifier {
+                    "context"
+                } else if !claims[j].is_empty() {
+                    "occupation"
+                } else if t.domain {
+                    "domain"
+                } else if known[j] {
+                    "known"
+                } else if self.agent_shaped(&t.word.folded) {
+                    "unknown, occupation-shaped"
+                } else {
+                    "unknown"
+                };
+                trace.words.push(WordTrace {
+                    folded: t.word.folded.clone(),
+                    stem: qwords[j].stem.clone(),
+                    role,
+                    seg: t.seg,
+                    paren: t.paren,
+                    hits,
+                    claims: claims[j].iter().map(|(c, _)| self.target_name(*c)).collect(),
+                });
+            }
+        }
+        // What explaining the words in `mask` is worth for `target`: explained weight over the
+        // explained weight plus what the other words cost.
+        let precision_of = |mask: u32, target: Target| -> f32 {
+            let home_segs: u64 = (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63));
+            let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
+            let (mut explained, mut cost) = (0.0f32, 0.0f32);
+            for j in 0..toks.len() {
+                let t = &toks[j];
+                let q = qwords[j].qualifier;
+                if mask & (1 << j) != 0 {
+                    explained += if q { base[j] * QUALIFIER_WEIGHT } else { base[j] };
+                    continue;
+                }
+                let own_seg = home_segs & (1u64 << t.seg.min(63)) != 0;
+                // Claims by targets that agree with this one (another listed profession, a
+                // generic word whose professions include it) are no contradiction: the person
+                // qualifies either way.
+                let rivals = || claims[j].iter().filter(|(c, _)| !self.consistent(*c, target)).map(|(_, m)| *m);
+                let claimed = rivals().next().is_some();
+                // After a comma a single word that is not shaped like an occupation ("post-CCT",
+                // "оперирую") is context even if some occupation's name is that word.
+                let weak_elsewhere = claimed && !own_seg && rivals().all(|m| m.count_ones() == 1) && !self.agent_shaped(&t.word.folded);
+                cost += if claimed && !weak_elsewhere && (own_seg || home_paren || !t.paren) {
+                    // Another occupation named beside this one: in the same segment it
+                    // contradicts in full — unless it shares the head word with this match
+                    // ("сервисный инженер" + "инженер по лазерному оборудованию": one engineer,
+                    // two readings of the modifiers); after a comma it still weighs; in brackets
+                    // after a title it is the title's explanation ("Android (Jetpack Compose)").
+                    if rivals().any(|m| m & mask != 0) {
+                        base[j] * KNOWN_UNCLAIMED
+                    } else if own_seg {
+                        base[j]
+                    } else {
+                        base[j] * OTHER_SEGMENT_CLAIM
+                    }
+                } else if q || !own_seg || (t.seg > 0 && t.word.capitalized && !known[j]) || !claims[j].is_empty() {
+                    CONTEXT_WEIGHT
+                } else if t.domain {
+                    base[j]
+                } else if known[j] {
+                    base[j] * KNOWN_UNCLAIMED
+                } else if self.agent_shaped(&t.word.folded) {
+                    base[j] * AGENT_UNKNOWN
+                } else {
+                    CONTEXT_WEIGHT
+                };
+            }
+            if explained > 0.0 {
+                explained / (explained + cost)
+            } else {
+                0.0
+            }
+        };
+
+        // A word that narrows a generic word into a particular occupation the generic phrase does
+        // not explain: a domain ("по бухучёту"), or the word right beside the head — after it in
+        // Russian and Kazakh ("преподаватель английского"), before it in English ("estate
+        // developer") — that is not context or a place.
+        // Words some listed phrase reads, even partly: such a word points at the list, it is no
+        // unknown modifier.
+        let listed_touch = reached.iter().filter(|r| matches!(self.phrases[r.phrase as usize].target, Target::Listed(_))).fold(0u32, |acc, r| acc | r.mask);
+        // …and words that occupations off the list read: a modifier counts only with that
+        // evidence ("английского" is in "учитель английского языка"); an unknown word may as well
+        // be a listed trade Kasip has no name for ("по ремонту автомобилей").
+        let other_touch = reached.iter().filter(|r| matches!(self.phrases[r.phrase as usize].target, Target::NotListed(_))).fold(0u32, |acc, r| acc | r.mask);
+        let has_modifier = |mask: u32| -> bool {
+            if mask == 0 {
+                return false;
+            }
+            let (first, last) = (mask.trailing_zeros() as usize, 31 - mask.leading_zeros() as usize);
+            let seg = toks[first].seg;
+            let modifies = |j: usize| {
+                mask & (1 << j) == 0
+                    && listed_touch & (1 << j) == 0
+                    && other_touch & (1 << j) != 0
+                    && !qwords[j].qualifier
+                    && !toks[j].place
+                    && !toks[j].paren
+                    && toks[j].seg == seg
+            };
+            let beside = if toks[first].word.folded.is_ascii() { first.checked_sub(1) } else { Some(last + 1).filter(|j| *j < toks.len()) };
+            beside.is_some_and(modifies) || (0..toks.len()).any(|j| toks[j].domain && modifies(j))
+        };
+        // Pass 2: scores. Per listed profession: the best phrase recall, the words any of its
+        // phrases explain (a query may combine two aliases: "мобильный разработчик ios"), and
+        // whether a distinctive word of it was matched (with the best recall of such a phrase).
+        let mut best_recall = vec![0.0f32; n];
+        let mut masks = vec![0u32; n];
+        let mut distinct_recall = vec![0.0f32; n];
+        // Best recall first: a phrase scores at most its recall, so once the recall falls below
+        // the best score of its kind no later phrase of that kind can win (unless tracing).
+        reached.sort_unstable_by(|a, b| b.recall.total_cmp(&a.recall));
+        for r in &reached {
+            let phrase = &self.phrases[r.phrase as usize];
+            let best_of_kind = match phrase.target {
+                Target::Listed(_) => 0.0,
+                Target::NotListed(_) => sc.not_listed.0,
+                Target::Generic(_) => sc.generic.0,
+            };
+            if trace.is_none() && !matches!(phrase.target, Target::Listed(_)) && r.recall <= best_of_kind {
+                continue;
+            }
+            let precision = if trace.is_some() || !matches!(phrase.target, Target::Listed(_)) { precision_of(r.mask, phrase.target) } else { 0.0 };
+            let s = similarity::combine(r.recall, precision);
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.phrases.push((r.phrase, r.recall, precision, s));
+            }
+            match phrase.target {
+                Target::Listed(i) => {
+                    let i = i as usize;
+                    best_recall[i] = best_recall[i].max(r.recall);
+                    masks[i] |= r.mask;
+                    let distinctive =
+                        phrase.tokens.iter().any(|t| self.owner[*t as usize] == Some(i as u16) && read.get(t).is_some_and(|(s, _)| *s >= DISTINCTIVE_SIM));
+                    if distinctive {
+                        sc.distinct[i] = true;
+                        distinct_recall[i] = distinct_recall[i].max(r.recall);
+                    }
+                }
+                Target::NotListed(g) => {
+                    if s > sc.not_listed.0 {
+                        sc.not_listed = (s, Some(g));
+                    }
+                }
+                Target::Generic(g) => {
+                    if s > sc.generic.0 {
+                        sc.generic = (s, Some(g));
+                        sc.generic_modified = has_modifier(r.mask);
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            if best_recall[i] > 0.0 {
+                let precision = precision_of(masks[i], Target::Listed(i as u16));
+                let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
+                sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
+                sc.listed_modified[i] = has_modifier(masks[i]);
+                sc.listed[i] = similarity::combine(best_recall[i], precision);
+                if precision >= PARTIAL_PRECISION_MIN {
+                    sc.partial[i] = distinct_recall[i];
+                }
+            }
+        }
+        sc
     }
 
-    #[test]
-    fn typos_match_but_other_words_do_not() {
-        assert!(sim("гематалог", "гематолог") > 0.85);
-        assert!(sim("неанатолог", "неонатолог") > 0.85);
-        assert!(sim("ilustrator", "illustrator") > 0.85);
-        assert!(sim("sofwar", "softwar") > 0.8);
-        assert_eq!(sim("хирург", "нейрохирург"), 0.0);
-        assert_eq!(sim("педагог", "педиатр"), 0.0);
-        assert_eq!(sim("лор", "лес"), 0.0);
+    /// The readings of a query worth scoring: as typed, and (for one-script text) the wrong-layout
+    /// and transliterated readings.
+    pub(super) fn variants(cleaned: &str) -> Vec<(String, f32)> {
+        let mut v = vec![(cleaned.to_string(), 1.0)];
+        let lower = cleaned.to_lowercase();
+        match normalize::script(&lower) {
+            Script::Latin => {
+                if let Some(s) = layout::latin_to_cyrillic(&lower) {
+                    v.push((s, VARIANT_PENALTY));
+                }
+                if let Some(s) = translit::latin_to_cyrillic(&lower) {
+                    v.push((s, VARIANT_PENALTY));
+                }
+            }
+            Script::Cyrillic => {
+                if let Some(s) = layout::cyrillic_to_latin(&lower) {
+                    v.push((s, VARIANT_PENALTY));
+                }
+            }
+            _ => {}
+        }
+        v
     }
+}
 
-    #[test]
-    fn transposition_is_one_edit() {
-        assert!(sim("онклоог", "онколог") >= 0.85);
+pub(super) fn apply_penalty(mut sc: Scores, penalty: f32) -> Scores {
+    if penalty < 1.0 {
+        sc.listed.iter_mut().for_each(|s| *s *= penalty);
+        sc.partial.iter_mut().for_each(|s| *s *= penalty);
+        sc.not_listed.0 *= penalty;
+        sc.generic.0 *= penalty;
     }
-
-    #[test]
-    fn long_shared_beginning_matches() {
-        assert!(sim("фармацевтик", "фармацевтическ") > 0.8);
-        assert!(sim("сист", "систем") > 0.8);
-        assert_eq!(sim("лазер", "лазерщик"), 0.0);
-    }
-
-    #[test]
-    fn combine_stays_in_range() {
-        assert_eq!(combine(1.0, 1.0), 1.0);
-        assert_eq!(combine(0.0, 1.0), 0.0);
-        assert!((combine(1.0, 0.0) - PRECISION_FLOOR).abs() < 1e-6);
-        assert!(combine(0.9, 0.5) < combine(0.9, 1.0));
-    }
+    sc
 }

@@ -1,0 +1,199 @@
+//! Building the index: every name and alias of the listed professions, the generic words and the
+//! occupations that are not on the list become phrases of stems; joined forms, inverse document
+//! frequencies and the words only one listed profession uses are computed once at the end.
+
+use super::*;
+
+impl Matcher {
+    pub fn new(catalog: Arc<Catalog>) -> Matcher {
+        let lex = &catalog.lexicon;
+        let folded_set = |p: &PerLang| -> HashSet<String> { p.iter().map(|(_, w)| normalize::word(w).folded).collect() };
+        let mut m = Matcher {
+            morph: Morph::default(),
+            vocab: Vec::new(),
+            vocab_len: Vec::new(),
+            stem_cache: Default::default(),
+            vocab_ids: HashMap::default(),
+            weight: Vec::new(),
+            postings: Vec::new(),
+            owner: Vec::new(),
+            listed_vocab: Vec::new(),
+            phrases: Vec::new(),
+            stopwords: folded_set(&lex.stopwords),
+            qualifiers: folded_set(&lex.qualifiers),
+            context: HashSet::default(),
+            requests: folded_set(&lex.requests),
+            self_markers: folded_set(&lex.self_markers),
+            domain_markers: folded_set(&lex.domain_markers),
+            place_markers: folded_set(&lex.place_markers),
+            agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
+            code_words: folded_set(&lex.code_words),
+            abbreviations: lex
+                .abbreviations
+                .iter()
+                .map(|a| ((a.exact_case, if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }), normalize::words(&a.to)))
+                .collect(),
+            unknown_weight: 1.0,
+            pending_joined: Vec::new(),
+            sorted_vocab: Vec::new(),
+            joined: Vec::new(),
+            sigs: Vec::new(),
+            grams: HashMap::default(),
+            generic_codes: Vec::new(),
+            generic_closed: Vec::new(),
+            catalog: catalog.clone(),
+        };
+        // A context word is known by its stem and by its base form: the stemmer cuts some base
+        // forms deeper than their inflections (`опыт` → `оп`, `опыта` → `опыт`).
+        // Qualifiers count as context in queries in any inflection ("в детской больнице").
+        m.context = lex
+            .context
+            .iter()
+            .chain(lex.qualifiers.iter())
+            .flat_map(|(_, w)| {
+                let w = normalize::word(w);
+                [m.morph.stem(&w), w.folded]
+            })
+            .collect();
+        let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
+        for (i, p) in catalog.professions.iter().enumerate() {
+            let t = Target::Listed(i as u16);
+            for lang in Lang::ALL {
+                add(&mut m, p.name.get(lang), t);
+            }
+            for (_, a) in p.aliases.iter() {
+                add(&mut m, a, t);
+            }
+        }
+        for (i, g) in lex.generic.iter().enumerate() {
+            for (_, term) in g.terms.iter() {
+                add(&mut m, term, Target::Generic(i as u16));
+            }
+            m.generic_codes.push(g.codes.clone());
+            m.generic_closed.push(g.closed);
+        }
+        // An education field's name ("креативные индустрии", "healthcare") is a generic word too:
+        // it asks which of the field's professions is meant.
+        for (_, (field, members)) in catalog.by_field() {
+            let i = m.generic_codes.len() as u16;
+            for lang in Lang::ALL {
+                add(&mut m, field.name.get(lang), Target::Generic(i));
+            }
+            m.generic_codes.push(members.iter().map(|p| p.code.clone()).collect());
+            m.generic_closed.push(false);
+        }
+        for (i, g) in catalog.not_listed.iter().enumerate() {
+            for (_, term) in g.terms.iter() {
+                add(&mut m, term, Target::NotListed(i as u16));
+            }
+        }
+        m.finish();
+        m
+    }
+
+    pub(super) fn cached_stem(&mut self, w: &Word) -> String {
+        let cache = &mut self.stem_cache[w.kazakh as usize];
+        if let Some(s) = cache.get(w.folded.as_str()) {
+            return s.clone();
+        }
+        let s = self.morph.stem(w);
+        cache.insert(w.folded.clone(), s.clone());
+        s
+    }
+
+    pub(super) fn intern(&mut self, stem: String) -> u32 {
+        if let Some(&id) = self.vocab_ids.get(&stem) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab_len.push(stem.chars().count());
+        self.vocab.push(stem.clone());
+        self.vocab_ids.insert(stem, id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    pub(super) fn add_phrase(&mut self, text: &str, target: Target) {
+        let words = self.analyze(text);
+        if words.is_empty() {
+            return;
+        }
+        let stems: Vec<(String, bool)> = words.iter().map(|(w, q)| (self.cached_stem(w), *q)).collect();
+        // "web developer" is also typed "webdeveloper": the joined form of short phrases is
+        // indexed too, once all real words are in (see `finish`). It is the words as written
+        // with only the last one stemmed, as for two query words typed apart (`score_text`).
+        if (2..=3).contains(&words.len()) && words.iter().all(|w| w.0.folded.chars().count() >= JOIN_MIN_CHARS) {
+            let mut joined: String = words[..words.len() - 1].iter().map(|w| w.0.folded.as_str()).collect();
+            joined.push_str(&stems[stems.len() - 1].0);
+            self.pending_joined.push((joined, target));
+        }
+        self.push_phrase(stems, target);
+    }
+
+    pub(super) fn push_phrase(&mut self, stems: Vec<(String, bool)>, target: Target) {
+        let id = self.phrases.len() as u32;
+        let mut tokens = Vec::new();
+        let mut quals = Vec::new();
+        for (stem, q) in stems {
+            let t = self.intern(stem);
+            if !tokens.contains(&t) {
+                tokens.push(t);
+                quals.push(q);
+                self.postings[t as usize].push(id);
+            }
+        }
+        if matches!(target, Target::Listed(_)) {
+            self.listed_vocab.extend(&tokens);
+        }
+        let weights = quals.iter().map(|&q| if q { QUALIFIER_WEIGHT } else { 1.0 }).collect();
+        self.phrases.push(Phrase { target, tokens, weights, total: 0.0 });
+    }
+
+    /// Joined forms, then inverse document frequencies once every phrase is in.
+    pub(super) fn finish(&mut self) {
+        // A joined form that stems to a real word (`инженер`+`ии` → `инженерии` → `инженер`)
+        // would turn that word into this phrase: skip those.
+        let real_words = self.vocab.len();
+        for (stem, target) in std::mem::take(&mut self.pending_joined) {
+            if self.vocab_ids.get(&stem).is_none_or(|&id| id as usize >= real_words) {
+                self.push_phrase(vec![(stem, false)], target);
+            }
+        }
+        self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
+        self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
+        let mut grams: HashMap<u64, Vec<u32>> = HashMap::default();
+        for (id, v) in self.vocab.iter().enumerate() {
+            if self.vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1) {
+                for g in lookup::bigrams(v) {
+                    grams.entry(g).or_default().push(id as u32);
+                }
+            }
+        }
+        self.grams = grams;
+        self.stem_cache = Default::default();
+        let n = self.phrases.len().max(1) as f32;
+        self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
+        self.unknown_weight = (1.0 + n).ln();
+        for p in &mut self.phrases {
+            for (w, t) in p.weights.iter_mut().zip(&p.tokens) {
+                *w *= self.weight[*t as usize];
+            }
+            p.total = p.weights.iter().sum();
+        }
+        self.owner = self
+            .postings
+            .iter()
+            .map(|ps| {
+                let mut it = ps.iter().map(|p| self.phrases[*p as usize].target);
+                match it.next() {
+                    Some(Target::Listed(i)) if it.all(|t| matches!(t, Target::Listed(j) if j == i)) => Some(i),
+                    _ => None,
+                }
+            })
+            .collect();
+        self.sorted_vocab = (0..self.vocab.len() as u32).collect();
+        self.sorted_vocab.sort_unstable_by(|a, b| self.vocab[*a as usize].cmp(&self.vocab[*b as usize]));
+        self.listed_vocab.sort_unstable();
+        self.listed_vocab.dedup();
+    }
+}

@@ -1,0 +1,109 @@
+//! Finding the vocabulary entries a query word may be: the exact stem, or fuzzy neighbours.
+
+use super::*;
+
+/// Fuzzy neighbours kept per word, best first: enough that ties at one edit are not cut off.
+const MAX_FUZZY_HITS: usize = 10;
+/// Stems up to this long also match the same stem one or two letters longer.
+const EXTEND_MAX_LEN: usize = 5;
+
+impl Matcher {
+    /// Vocabulary entries like `stem`: the exact one if known, else fuzzy neighbours.
+    pub(super) fn lookup(&self, stem: &str, len: usize, allow_prefix: bool) -> Vec<(u32, f32)> {
+        if let Some(&id) = self.vocab_ids.get(stem) {
+            // The stemmer cuts some short words deeper in some forms (`систем` → `сист`): the
+            // same word cut one or two letters later is also this word. Longer stems are whole
+            // words of their own (`фармацевт` is not `фармацевтика`).
+            let mut hits = vec![(id, 1.0)];
+            if allow_prefix && (similarity::FUZZY_MIN_LEN..=EXTEND_MAX_LEN).contains(&len) {
+                let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < stem);
+                for vid in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(stem)) {
+                    let v = &self.vocab[*vid as usize];
+                    let vl = self.vocab_len[*vid as usize];
+                    if (len + 1..=len + 2).contains(&vl) && !self.joined[*vid as usize] {
+                        hits.push((*vid, similarity::word_similarity(stem, len, v, vl, true)));
+                    }
+                }
+            }
+            return hits;
+        }
+        if len < similarity::FUZZY_MIN_LEN {
+            return Vec::new();
+        }
+        // Candidates come from the bigram index, not a scan: a word within k edits keeps all but
+        // at most 3k of the query's bigrams (a swap breaks three), so it is in at least one of the
+        // 3k+1 rarest bigram lists. Then the length, the letter signature (k edits change at most
+        // 2k of its bits) and finally the edit distance.
+        let max_edits = (((1.0 - similarity::FUZZY_MIN) * (len + 3) as f32).floor() as usize).min(3);
+        let sig = signature(stem);
+        let max_bits = 2 * max_edits as u32;
+        let lo = len.saturating_sub(max_edits).max(similarity::FUZZY_MIN_LEN);
+        let mut lists: Vec<&[u32]> = bigrams(stem).iter().map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice)).collect();
+        lists.sort_unstable_by_key(|l| l.len());
+        let mut cands: Vec<u32> = lists.iter().take(3 * max_edits + 1).flat_map(|l| l.iter().copied()).collect();
+        cands.sort_unstable();
+        cands.dedup();
+        let mut hits: Vec<(u32, f32)> = Vec::new();
+        for id in cands {
+            let vl = self.vocab_len[id as usize];
+            if vl < lo || vl > len + max_edits || (sig ^ self.sigs[id as usize]).count_ones() > max_bits {
+                continue;
+            }
+            let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, allow_prefix);
+            if s > 0.0 {
+                hits.push((id, s));
+            }
+        }
+        if allow_prefix && len >= 6 {
+            self.prefix_neighbours(stem, len, 0, &mut hits);
+        }
+        // Words that alone identify a listed profession take only typo-like edits.
+        for h in hits.iter_mut() {
+            if self.owner[h.0 as usize].is_some() {
+                h.1 = similarity::identity_similarity(stem, &self.vocab[h.0 as usize], h.1);
+            }
+        }
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+        hits.truncate(MAX_FUZZY_HITS);
+        hits
+    }
+
+    /// Words sharing the first six letters with `stem` (string order makes them a range), whose
+    /// length differs by more than `skip_within` (those were already compared), not joined forms.
+    /// Only for words not known as such: a known word (`фармацевт`) is not read as another that
+    /// begins like it (`фармацевтический`).
+    pub(super) fn prefix_neighbours(&self, stem: &str, len: usize, skip_within: usize, hits: &mut Vec<(u32, f32)>) {
+        let head: String = stem.chars().take(6).collect();
+        let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < head.as_str());
+        for &id in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(head.as_str())) {
+            let vl = self.vocab_len[id as usize];
+            if vl.abs_diff(len) <= skip_within || self.joined[id as usize] || hits.iter().any(|h| h.0 == id) {
+                continue;
+            }
+            let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, true);
+            if s > 0.0 && s < 1.0 {
+                hits.push((id, s));
+            }
+        }
+    }
+}
+
+/// The distinct bigrams of a word with its start and end marked (`^н`, `не`, …, `г$`), as keys of
+/// the fuzzy index.
+pub(super) fn bigrams(w: &str) -> Vec<u64> {
+    let mut out: Vec<u64> = Vec::with_capacity(w.len() + 1);
+    let mut prev = '^';
+    for c in w.chars().chain(std::iter::once('$')) {
+        let k = ((prev as u64) << 32) | c as u64;
+        if !out.contains(&k) {
+            out.push(k);
+        }
+        prev = c;
+    }
+    out
+}
+
+/// Which letters a word has, hashed into 64 bits.
+pub(super) fn signature(w: &str) -> u64 {
+    w.chars().fold(0u64, |acc, c| acc | 1u64 << ((c as u32).wrapping_mul(2654435761) >> 26))
+}

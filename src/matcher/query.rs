@@ -1,0 +1,152 @@
+//! Reading a query: words after abbreviations and stopwords, each with what the sentence around it
+//! says about it — which segment it stands in (commas, brackets, `|` and spaced dashes separate a
+//! title from its context), whether it narrows a domain ("по поварскому делу"), whether it is a
+//! qualifier or context word — and whether the message as a whole is a request for a service
+//! ("ищу педиатра") rather than a description of the writer's work.
+
+use super::*;
+
+/// A word of the query as the scorer sees it.
+#[derive(Debug, Clone)]
+pub(super) struct Tok {
+    pub word: Word,
+    /// Seniority, stack, workplace, place …: weighs little (see [`super::CONTEXT_WEIGHT`]).
+    pub qualifier: bool,
+    /// Which segment of the message the word stands in (0-based, see [`Matcher::read_query`]).
+    pub seg: u8,
+    /// Inside brackets: an explanation of what stands before it.
+    pub paren: bool,
+    /// Follows a domain marker ("по", "в области"): it narrows what the occupation is about.
+    pub domain: bool,
+    /// Follows a place marker ("в", "на", "with"): where or with what someone works.
+    pub place: bool,
+}
+
+/// A query read into words and flags.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Query {
+    pub toks: Vec<Tok>,
+    /// Asks for a service ("запишите к онкологу"), with no word saying it is about the writer.
+    pub request: bool,
+}
+
+/// Characters that end a segment wherever they stand.
+fn hard_boundary(c: char) -> bool {
+    matches!(c, ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '@' | '!' | '?' | '•' | '·' | '\n' | '.' | '«' | '»' | '"')
+}
+
+impl Matcher {
+    /// Words of a text after abbreviations and stopwords, each flagged as qualifier or not (the
+    /// reading used for the phrases of the index).
+    pub(super) fn analyze(&self, text: &str) -> Vec<(Word, bool)> {
+        self.read_query(text).toks.into_iter().map(|t| (t.word, t.qualifier)).collect()
+    }
+
+    /// Reads a query. Segments: `,` `;` `|` brackets `@` and sentence ends always separate (a
+    /// colon does not: "инженер: технология неорганических веществ" is one title);
+    /// a dash or slash separates only with spaces around it (`врач-педиатр`, `OB/GYN` are words).
+    pub(super) fn read_query(&self, text: &str) -> Query {
+        let mut q = Query::default();
+        let (mut request, mut about_self) = (false, false);
+        let (mut seg, mut depth) = (0u8, 0u32);
+        let (mut domain, mut place) = (false, false);
+        let mut gap = String::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            if !normalize::is_word_char(c) {
+                gap.push(c);
+                continue;
+            }
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, c2)) = chars.peek() {
+                if !normalize::is_word_char(c2) {
+                    break;
+                }
+                end = i + c2.len_utf8();
+                chars.next();
+            }
+            let raw = &text[start..end];
+            // What stood between the previous word and this one.
+            let spaced = gap.contains(char::is_whitespace);
+            let soft = gap.trim().chars().next().is_some_and(|d| matches!(d, '-' | '–' | '—' | '/' | '\\' | '+' | '&'));
+            let boundary = gap.chars().any(hard_boundary) || (spaced && soft);
+            for ch in gap.chars() {
+                match ch {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            if boundary && !q.toks.is_empty() {
+                seg = seg.saturating_add(1);
+                domain = false;
+                place = false;
+            }
+            gap.clear();
+
+            let w = normalize::word(raw);
+            request |= self.requests.contains(&w.folded);
+            about_self |= self.self_markers.contains(&w.folded);
+            // "ПО" (software) is an abbreviation, "по" a preposition: case decides, first.
+            let exact_abbreviation = self.abbreviations.contains_key(&(true, raw.to_string()));
+            if !exact_abbreviation && self.domain_markers.contains(&w.folded) {
+                (domain, place) = (true, false);
+                continue;
+            }
+            if !exact_abbreviation && self.place_markers.contains(&w.folded) {
+                (domain, place) = (false, true);
+                continue;
+            }
+            let expanded = self.abbreviations.get(&(true, raw.to_string())).or_else(|| self.abbreviations.get(&(false, w.folded.clone())));
+            let words = match expanded {
+                Some(to) => to.clone(),
+                None => vec![w],
+            };
+            for w in words {
+                // Single letters are left-overs (`I'm` → `i`, `m`), numbers are not occupations.
+                if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none() {
+                    // Another preposition ends a domain or a place.
+                    (domain, place) = (false, false);
+                    continue;
+                }
+                let qualifier = self.qualifiers.contains(&w.folded);
+                if q.toks.len() < MAX_WORDS {
+                    q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
+                }
+            }
+        }
+        q.request = request && !about_self;
+        q
+    }
+
+    /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).
+    pub(super) fn agent_shaped(&self, folded: &str) -> bool {
+        folded.chars().count() >= 5 && self.agent_endings.iter().any(|e| folded.ends_with(e.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::m;
+
+    #[test]
+    fn segments_brackets_and_domains() {
+        let q = m().read_query("Врач-нейрохирург высшей категории, стаж 15 лет (Ташкент)");
+        let segs: Vec<(String, u8, bool)> = q.toks.iter().map(|t| (t.word.folded.clone(), t.seg, t.paren)).collect();
+        assert_eq!(segs[0], ("врач".into(), 0, false));
+        assert_eq!(segs[1], ("нейрохирург".into(), 0, false));
+        assert!(segs.iter().any(|(w, s, p)| w == "ташкент" && *s == 2 && *p));
+        let q = m().read_query("мастер производственного обучения по поварскому делу, колледж");
+        let dom: Vec<&str> = q.toks.iter().filter(|t| t.domain).map(|t| t.word.folded.as_str()).collect();
+        assert_eq!(dom, ["поварскому", "делу"]);
+        assert!(!q.toks.iter().find(|t| t.word.folded == "колледж").unwrap().domain);
+    }
+
+    #[test]
+    fn requests_are_told_from_the_writers_own_work() {
+        assert!(m().read_query("ищу хорошего педиатра в Алматы").request);
+        assert!(m().read_query("need a good pediatrician for my son").request);
+        assert!(!m().read_query("Врач-педиатр, ищу работу в Астане").request);
+        assert!(!m().read_query("я педиатр").request);
+    }
+}

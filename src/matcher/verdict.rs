@@ -1,0 +1,235 @@
+//! From scores to the answer: listed, unsure (a question) or not listed (with related listed
+//! professions); codes typed by the user are read here too.
+
+use super::*;
+
+impl Matcher {
+    pub(super) fn ranked(&self, sc: &Scores) -> Vec<Candidate> {
+        let mut c: Vec<Candidate> = sc
+            .listed
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(i, s)| Candidate { code: self.catalog.professions[i].code.clone(), score: round(*s) })
+            .collect();
+        c.sort_by(|a, b| b.score.total_cmp(&a.score));
+        c
+    }
+
+    pub(super) fn decide(&self, cleaned: &str, sc: Scores) -> Verdict {
+        let ranked = self.ranked(&sc);
+        let (l1, l2) = (ranked.first().map_or(0.0, |c| c.score), ranked.get(1).map_or(0.0, |c| c.score));
+        let (n, ng) = sc.not_listed;
+        let (g, gg) = sc.generic;
+        let field_of = |ng: Option<u16>| ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone());
+
+        // Someone looking for a doctor, not describing their own work: nothing to qualify.
+        if sc.request && l1.max(n).max(g) >= UNSURE_MIN {
+            return self.not_listed(cleaned, &ranked, None, Reason::Request);
+        }
+        if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
+            return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
+        }
+        // Nothing off the list is plausible: a question among listed professions would be
+        // needless, the person qualifies either way.
+        let uncontested = n < UNSURE_MIN;
+        // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
+        if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && l1 >= QUESTION_MIN && n < NOT_LISTED_MIN {
+            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
+            return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
+        }
+        let listed_ok = l1 >= LISTED_MIN && l1 - l2 >= LISTED_MARGIN;
+        let partial_ok = ranked.first().is_some_and(|c| {
+            let i = self.index_of(&c.code);
+            sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
+        });
+        if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
+            return self.generic_verdict(cleaned, gi, &ranked, g, uncontested, sc.generic_modified);
+        }
+        if listed_ok || (partial_ok && g < l1 + TIE) {
+            return Verdict {
+                kind: VerdictKind::Listed,
+                code: Some(ranked[0].code.clone()),
+                candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
+                reason: Reason::Name,
+            };
+        }
+        if l1 >= UNSURE_MIN {
+            let spread = if l1 >= LISTED_MIN { 0.05 } else { 0.15 };
+            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + spread >= l1).take(MAX_CANDIDATES).collect();
+            // Several listed professions fit as well as each other ("неонатолог-реаниматолог"):
+            // it qualifies; the best is the answer and the others the exact-code choice.
+            if l1 >= LISTED_MIN && uncontested && g < l1 + TIE {
+                return Self::one_of(cands);
+            }
+            // A weak match narrowed by a word nothing on the list reads ("преподаватель
+            // английского в вузе") is another occupation.
+            if l1 < LISTED_MIN && sc.listed_modified[self.index_of(&cands[0].code)] {
+                return self.not_listed(cleaned, &cands, None, Reason::OtherOccupation);
+            }
+            let reason = if l1 >= LISTED_MIN { Reason::Ambiguous } else { Reason::Weak };
+            return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason };
+        }
+        // A word that only one listed profession uses ("обогащение руды"), or a generic word
+        // among others ("cloud devops"), deserves a question, unless the query reads as another
+        // occupation.
+        if n < NOT_LISTED_MIN {
+            let cands: Vec<Candidate> =
+                ranked.iter().filter(|c| c.score >= QUESTION_MIN && sc.distinct[self.index_of(&c.code)]).take(MAX_CANDIDATES).cloned().collect();
+            if !cands.is_empty() {
+                return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
+            }
+        }
+        if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
+            return self.generic_verdict(cleaned, gi, &ranked, g, false, sc.generic_modified);
+        }
+        let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
+        let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
+        self.not_listed(cleaned, &ranked, field.as_deref(), reason)
+    }
+
+    /// "Listed" with the best of several listed professions; the rest are offered as the
+    /// exact-code choice (`candidates`, best first, the answer included).
+    fn one_of(cands: Vec<Candidate>) -> Verdict {
+        Verdict { kind: VerdictKind::Listed, code: cands.first().map(|c| c.code.clone()), candidates: cands, reason: Reason::OneOf }
+    }
+
+    /// The answer for a generic word: its professions, those the query matched best first (data
+    /// order breaks ties, so the most typical member comes first). A question — unless every
+    /// reading of the word is on the list (`closed`) and nothing off the list competes: then it
+    /// qualifies, and the members are the exact-code choice.
+    /// A generic word narrowed by a modifier it does not explain names a particular occupation
+    /// Kasip does not know as listed: "преподаватель английского" is not listed; a closed word
+    /// so narrowed ("estate developer") is asked about rather than taken as listed.
+    pub(super) fn generic_verdict(&self, cleaned: &str, group: u16, ranked: &[Candidate], score: f32, uncontested: bool, modified: bool) -> Verdict {
+        // Members the query did not single out still fit as the word fits.
+        let floor = round(score * GENERIC_MEMBER_SHARE);
+        let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(floor, |c| c.score.max(floor));
+        let mut cands: Vec<Candidate> = self.generic_codes[group as usize].iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
+        cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+        cands.truncate(MAX_CANDIDATES);
+        let closed = self.generic_closed[group as usize];
+        if modified && !closed {
+            return self.not_listed(cleaned, &cands, None, Reason::OtherOccupation);
+        }
+        if uncontested && closed && !modified && score >= GENERIC_MIN {
+            return Self::one_of(cands);
+        }
+        Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic }
+    }
+
+    /// A "not listed" verdict with the nearest listed professions: those the query partly
+    /// matched, then those whose words contain the query's words (`хирург` → нейрохирург), then
+    /// the field of the occupation it was recognised as.
+    pub(super) fn not_listed(&self, cleaned: &str, ranked: &[Candidate], field: Option<&str>, reason: Reason) -> Verdict {
+        // Related means textually near, or near enough and in the field of the occupation the
+        // query was recognised as ("инженер-строитель" is no software developer).
+        let in_field = |c: &Candidate| field.is_none_or(|f| self.catalog.profession(&c.code).is_some_and(|p| p.fields.iter().any(|x| x == f)));
+        let mut near: Vec<Candidate> =
+            ranked.iter().filter(|c| c.score >= NEAR_STRONG || (c.score >= NEAR_MIN && in_field(c))).take(NEAR_CANDIDATES).cloned().collect();
+        if near.len() < NEAR_CANDIDATES && reason != Reason::NotUnderstood {
+            let stems: Vec<String> =
+                self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
+            for id in &self.listed_vocab {
+                let v = &self.vocab[*id as usize];
+                if stems.iter().any(|s| v.contains(s.as_str())) {
+                    for &p in &self.postings[*id as usize] {
+                        if let Target::Listed(i) = self.phrases[p as usize].target {
+                            self.push_near(&mut near, &self.catalog.professions[i as usize], 0.3);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(f) = field {
+            for p in self.catalog.professions.iter().filter(|p| p.fields.iter().any(|x| x == f)) {
+                self.push_near(&mut near, p, 0.1);
+            }
+        }
+        near.sort_by(|a, b| b.score.total_cmp(&a.score));
+        near.truncate(NEAR_CANDIDATES);
+        Verdict { kind: VerdictKind::NotListed, code: None, candidates: near, reason }
+    }
+
+    pub(super) fn index_of(&self, code: &Code) -> usize {
+        self.catalog.professions.iter().position(|p| &p.code == code).unwrap_or(0)
+    }
+
+    pub(super) fn push_near(&self, near: &mut Vec<Candidate>, p: &Profession, score: f32) {
+        if near.len() < NEAR_CANDIDATES && !near.iter().any(|c| c.code == p.code) {
+            near.push(Candidate { code: p.code.clone(), score });
+        }
+    }
+
+    /// Codes: a full code (`3521 3 003`, `2211.7.002`), a short form (`2166-1`), or a four-digit
+    /// unit group (`2512`) when the message is little else.
+    pub(super) fn match_code(&self, cleaned: &str) -> Option<Verdict> {
+        let runs = digit_runs(cleaned);
+        let run = runs.iter().find(|d| d.len() == 8 || d.len() == 5).or_else(|| {
+            let rest_is_empty = self.analyze(cleaned).iter().all(|(w, _)| self.code_words.contains(&w.folded));
+            runs.iter().find(|d| d.len() == 4 && rest_is_empty)
+        })?;
+        let profs = &self.catalog.professions;
+        let members = |prefix: &str| -> Vec<Candidate> {
+            profs.iter().filter(|p| p.code.as_str().replace('-', "").starts_with(prefix)).map(|p| Candidate { code: p.code.clone(), score: 1.0 }).collect()
+        };
+        if let Some(code) = Code::from_digits(run) {
+            if let Some(p) = self.catalog.profession(&code) {
+                return Some(Verdict {
+                    kind: VerdictKind::Listed,
+                    code: Some(p.code.clone()),
+                    candidates: vec![Candidate { code: p.code.clone(), score: 1.0 }],
+                    reason: Reason::Code,
+                });
+            }
+        }
+        let shown = match run.len() {
+            8 => format!("{}-{}-{}", &run[..4], &run[4..5], &run[5..]),
+            5 => format!("{}-{}", &run[..4], &run[4..]),
+            _ => run.clone(),
+        };
+        // A full code under a listed short form (2166-1-xxx under 2166-1) or members of a group.
+        let mut cands = if run.len() == 8 { members(&run[..5]).into_iter().filter(|c| c.code.as_str().len() == 6).collect() } else { members(run) };
+        if !cands.is_empty() {
+            cands.truncate(MAX_CANDIDATES);
+            return Some(Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::CodeGroup(shown) });
+        }
+        let mut near = members(&run[..4]);
+        near.iter_mut().for_each(|c| c.score = 0.5);
+        near.truncate(NEAR_CANDIDATES);
+        Some(Verdict { kind: VerdictKind::NotListed, code: None, candidates: near, reason: Reason::CodeNotListed(shown) })
+    }
+}
+
+pub(super) fn round(s: f32) -> f32 {
+    (s * 1000.0).round() / 1000.0
+}
+
+/// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings.
+pub(super) fn digit_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut cur = String::new();
+    let mut pending_sep = false;
+    let mut prev_alpha = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if prev_alpha && cur.is_empty() {
+                // digits glued to a word (`c1`, `5лет`) are not a code
+            }
+            cur.push(c);
+            pending_sep = false;
+        } else if matches!(c, ' ' | '-' | '.' | '_' | '/' | '–' | '—' | '\u{a0}') && !cur.is_empty() && !pending_sep {
+            pending_sep = true;
+        } else {
+            if !cur.is_empty() {
+                runs.push(std::mem::take(&mut cur));
+            }
+            pending_sep = false;
+        }
+        prev_alpha = c.is_alphabetic();
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
