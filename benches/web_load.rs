@@ -6,6 +6,8 @@
 //!
 //!     cargo build --release && cargo bench --bench web_load
 //!     LOAD_CONNECTIONS=64 LOAD_SECS=10 cargo bench --bench web_load
+//!     LOAD_CACHE=0 cargo bench --bench web_load     # every request through the matcher
+//!     LOAD_PARTIAL=1 cargo bench --bench web_load   # as-you-type requests, not logged
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -52,11 +54,13 @@ fn encode(s: &str) -> String {
 
 /// One keep-alive connection: request, read the whole response, again, until `until`.
 async fn client(port: u16, offset: usize, until: Instant, measure_from: Instant) -> (Vec<u32>, u64) {
+    // LOAD_PARTIAL=1: as the page's as-you-type requests (not written to the query log).
+    let extra = if std::env::var("LOAD_PARTIAL").is_ok_and(|v| v == "1") { "&partial=1" } else { "" };
     let mut lat_us = Vec::new();
     let mut errors = 0;
     let reqs: Vec<Vec<u8>> = QUERIES
         .iter()
-        .map(|q| format!("GET /api/v1/match?q={}&lang=ru HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n", encode(q)).into_bytes())
+        .map(|q| format!("GET /api/v1/match?q={}&lang=ru{extra} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n", encode(q)).into_bytes())
         .collect();
     let mut conn = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
     conn.set_nodelay(true).ok();
@@ -100,6 +104,15 @@ async fn client(port: u16, offset: usize, until: Instant, measure_from: Instant)
     (lat_us, errors)
 }
 
+/// One sample's value from the server's /metrics.
+async fn metrics_value(port: u16, name: &str) -> Option<u64> {
+    let mut c = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    c.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.ok()?;
+    let mut body = String::new();
+    c.read_to_string(&mut body).await.ok()?;
+    body.lines().find(|l| l.starts_with(name))?.rsplit(' ').next()?.parse().ok()
+}
+
 fn pct(sorted: &[u32], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0
 }
@@ -119,6 +132,8 @@ async fn main() {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("KASIP_DB", dir.path().join("load.db"))
         .env("KASIP_HTTP_RATE_LIMIT", "0")
+        // LOAD_CACHE=0: every request goes through the matcher (the verdict cache off).
+        .env("KASIP_HTTP_CACHE", std::env::var("LOAD_CACHE").unwrap_or_else(|_| "4096".into()))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -140,10 +155,16 @@ async fn main() {
         errors += e;
     }
     let rss = peak_rss_kb(server.id());
+    let dropped = metrics_value(port, "kasip_query_log_dropped_total").await;
     let _ = Command::new("kill").arg("-INT").arg(server.id().to_string()).status();
     let _ = server.wait();
     all.sort_unstable();
-    println!("web load: GET /api/v1/match, {} queries in rotation, {connections} keep-alive connections, {secs} s (after 1 s warm-up)", QUERIES.len());
+    println!(
+        "web load: GET /api/v1/match, {} queries in rotation, {connections} keep-alive connections, {secs} s (after 1 s warm-up), verdict cache {}, query log {}",
+        QUERIES.len(),
+        if std::env::var("LOAD_CACHE").is_ok_and(|v| v == "0") { "off" } else { "on" },
+        if std::env::var("LOAD_PARTIAL").is_ok_and(|v| v == "1") { "off (partial=1)" } else { "on" }
+    );
     println!("requests: {} ({errors} errors)", all.len());
     println!("throughput: {:.0} requests/s", all.len() as f64 / secs as f64);
     if !all.is_empty() {
@@ -152,6 +173,9 @@ async fn main() {
     match rss {
         Some(kb) => println!("server peak resident memory: {:.1} MB", kb as f64 / 1024.0),
         None => println!("server peak resident memory: unknown (no /proc)"),
+    }
+    if let Some(d) = dropped {
+        println!("queries not written to the query log (it fell behind): {d}");
     }
     if errors > 0 {
         std::process::exit(1);

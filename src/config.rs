@@ -129,6 +129,8 @@ pub struct HttpConfig {
     pub trust_proxy: bool,
     /// Telegram Mini App initData older than this is refused (KASIP_WEBAPP_MAX_AGE_SECS, 86400).
     pub webapp_max_age: Duration,
+    /// Recent verdicts kept in memory (KASIP_HTTP_CACHE, 4096; 0 = none).
+    pub cache_entries: usize,
 }
 
 impl HttpConfig {
@@ -164,6 +166,7 @@ impl HttpConfig {
             timeout: Duration::from_secs(timeout),
             trust_proxy,
             webapp_max_age: Duration::from_secs(parse("KASIP_WEBAPP_MAX_AGE_SECS", env("KASIP_WEBAPP_MAX_AGE_SECS"), 86400)?),
+            cache_entries: parse("KASIP_HTTP_CACHE", env("KASIP_HTTP_CACHE"), 4096)?,
         })
     }
 }

@@ -137,7 +137,7 @@ pub(super) async fn match_get(State(s): State<Shared>, RawQuery(raw): RawQuery, 
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "empty_query", "the query `q` is empty; type an occupation or an NKZ code"));
     }
     check_query(q)?;
-    let v = s.matcher.match_query(q);
+    let v = s.verdict(q);
     s.record(lang, q, &v, p.flag("partial"));
     Ok(Json(verdict_out(&s.catalog, q, &v, lang)).into_response())
 }
@@ -185,7 +185,7 @@ pub(super) async fn match_post(
         }
         let s2 = s.clone();
         let answers = tokio::task::spawn_blocking(move || {
-            let verdicts: Vec<Verdict> = req.queries.iter().map(|q| s2.matcher.match_query(q)).collect();
+            let verdicts: Vec<Verdict> = req.queries.iter().map(|q| s2.verdict(q)).collect();
             for (q, v) in req.queries.iter().zip(&verdicts) {
                 s2.record(lang, q.trim(), v, false);
             }
@@ -211,7 +211,7 @@ pub(super) async fn match_post(
             formats::FormatError::TooManyRows { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_rows", e.to_string()),
             other => ApiError::new(StatusCode::BAD_REQUEST, "bad_file", other.to_string()),
         })?;
-        let verdicts: Vec<Verdict> = table.queries().map(|q| s2.matcher.match_query(q)).collect();
+        let verdicts: Vec<Verdict> = table.queries().map(|q| s2.verdict(q)).collect();
         for (q, v) in table.queries().zip(&verdicts) {
             s2.record(lang, q, v, false);
         }

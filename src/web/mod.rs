@@ -66,9 +66,46 @@ struct LogEntry {
     query: String,
 }
 
+/// Recent verdicts by query text: popular occupations and the page's as-you-type prefixes repeat,
+/// and a verdict depends on nothing but the text (the list is fixed while the process runs).
+/// Sharded; a full shard is emptied and refills, which bounds memory without bookkeeping.
+struct VerdictCache {
+    shards: Vec<std::sync::Mutex<std::collections::HashMap<String, Verdict>>>,
+    per_shard: usize,
+}
+
+const CACHE_SHARDS: usize = 16;
+
+impl VerdictCache {
+    fn new(entries: usize) -> VerdictCache {
+        VerdictCache { shards: (0..CACHE_SHARDS).map(|_| Default::default()).collect(), per_shard: entries.div_ceil(CACHE_SHARDS) }
+    }
+
+    fn get_or_match(&self, query: &str, matcher: &Matcher) -> Verdict {
+        if self.per_shard == 0 {
+            return matcher.match_query(query);
+        }
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        query.hash(&mut h);
+        let shard = &self.shards[h.finish() as usize % CACHE_SHARDS];
+        if let Some(v) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(query) {
+            return v.clone();
+        }
+        let v = matcher.match_query(query);
+        let mut m = shard.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() >= self.per_shard {
+            m.clear();
+        }
+        m.insert(query.to_string(), v.clone());
+        v
+    }
+}
+
 pub(crate) struct AppState {
     catalog: Arc<Catalog>,
     matcher: Matcher,
+    cache: VerdictCache,
     config: HttpConfig,
     limiter: limit::RateLimiter,
     metrics: &'static Metrics,
@@ -106,6 +143,7 @@ impl AppState {
         };
         AppState {
             matcher: Matcher::new(deps.catalog.clone()),
+            cache: VerdictCache::new(config.cache_entries),
             page: page::Page::new(&deps.catalog),
             catalog: deps.catalog,
             limiter: limit::RateLimiter::new(config.rate_limit),
@@ -115,6 +153,11 @@ impl AppState {
             token: deps.token,
             log,
         }
+    }
+
+    /// The verdict for a query, from the cache when it was asked lately.
+    fn verdict(&self, query: &str) -> Verdict {
+        self.cache.get_or_match(query, &self.matcher)
     }
 
     /// Counts a verdict and logs its query (unless `partial`: the page's as-you-type requests).
@@ -314,6 +357,23 @@ pub async fn serve_on(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_answers_like_the_matcher_and_stays_bounded() {
+        let m = Matcher::new(Arc::new(Catalog::embedded().unwrap()));
+        let c = VerdictCache::new(32);
+        for q in ["нейрохирург", "врач", "хирург", "нейрохирург"] {
+            assert_eq!(c.get_or_match(q, &m), m.match_query(q));
+        }
+        for i in 0..1000 {
+            c.get_or_match(&format!("query {i}"), &m);
+        }
+        let total: usize = c.shards.iter().map(|s| s.lock().unwrap().len()).sum();
+        assert!(total <= 32, "{total}");
+        let off = VerdictCache::new(0);
+        assert_eq!(off.get_or_match("врач", &m), m.match_query("врач"));
+        assert!(off.shards.iter().all(|s| s.lock().unwrap().is_empty()));
+    }
 
     #[test]
     fn accept_language_by_preference() {
