@@ -216,7 +216,6 @@
   }
 
   lang = pickLang();
-  if (DATA.code && location.pathname.indexOf('/p/') !== 0) history.replaceState(null, '', url(`/p/${DATA.code}`));
   applyStrings();
   browse();
   route();

@@ -144,7 +144,7 @@ impl AppState {
         AppState {
             matcher: Matcher::new(deps.catalog.clone()),
             cache: VerdictCache::new(config.cache_entries),
-            page: page::Page::new(&deps.catalog),
+            page: page::Page::new(),
             catalog: deps.catalog,
             limiter: limit::RateLimiter::new(config.rate_limit),
             config,

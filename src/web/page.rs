@@ -5,7 +5,7 @@
 
 use super::api::Params;
 use super::{accept_language, Shared};
-use crate::catalog::{Catalog, Code};
+use crate::catalog::Code;
 use crate::i18n::t;
 use crate::lang::Lang;
 use axum::extract::{Path, RawQuery, State};
@@ -53,7 +53,7 @@ fn html_escape(s: &str) -> String {
 }
 
 impl Page {
-    pub(super) fn new(_catalog: &Catalog) -> Page {
+    pub(super) fn new() -> Page {
         let all: BTreeMap<&str, BTreeMap<&str, String>> =
             Lang::ALL.iter().map(|l| (l.code(), PAGE_IDS.iter().map(|id| (*id, t(*l, id, &[]))).collect())).collect();
         Page { strings: serde_json::to_string(&all).unwrap_or_else(|_| "{}".into()), titles: Lang::ALL.iter().map(|l| (*l, t(*l, "web-title", &[]))).collect() }
@@ -104,9 +104,9 @@ pub(super) async fn index(State(s): State<Shared>, RawQuery(raw): RawQuery, head
 /// `GET /p/{code}`: one profession's page, to share.
 pub(super) async fn profession(State(s): State<Shared>, Path(code): Path<String>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
     let found = Code::parse_canonical(&code).filter(|c| s.catalog.profession(c).is_some());
+    // An unknown code still gets the page, which says so (from the API's 404), with a 404 status.
     let status = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    let shown = found.unwrap_or_else(|| Code::parse_canonical("0000-0-000").expect("a well-formed code"));
-    html(status, s.page.render(page_lang(raw, &headers), Some(&shown)))
+    html(status, s.page.render(page_lang(raw, &headers), found.as_ref()))
 }
 
 /// `GET /assets/app.js`, `/assets/app.css`.
