@@ -16,6 +16,7 @@ impl Matcher {
             vocab_ids: HashMap::default(),
             weight: Vec::new(),
             postings: Vec::new(),
+            posting_weights: Vec::new(),
             owner: Vec::new(),
             listed_vocab: Vec::new(),
             phrases: Vec::new(),
@@ -180,6 +181,19 @@ impl Matcher {
             }
             p.total = p.weights.iter().sum();
         }
+        self.posting_weights = self
+            .postings
+            .iter()
+            .enumerate()
+            .map(|(t, ps)| {
+                ps.iter()
+                    .map(|&p| {
+                        let ph = &self.phrases[p as usize];
+                        ph.tokens.iter().position(|&x| x as usize == t).map_or(0.0, |k| ph.weights[k])
+                    })
+                    .collect()
+            })
+            .collect();
         self.owner = self
             .postings
             .iter()

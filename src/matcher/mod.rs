@@ -202,6 +202,8 @@ pub struct Matcher {
     vocab_ids: HashMap<String, u32>,
     weight: Vec<f32>,
     postings: Vec<Vec<u32>>,
+    /// Beside each posting, the weight of that word in that phrase.
+    posting_weights: Vec<Vec<f32>>,
     /// For each vocabulary entry, the one listed profession that alone uses it, if any
     /// (`неорганическ` → 2145-9-005): such a word identifies the profession on its own.
     owner: Vec<Option<u16>>,

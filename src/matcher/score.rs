@@ -36,6 +36,12 @@ impl Scores {
     }
 }
 
+thread_local! {
+    /// Per phrase: covered weight and explained words, while one query is scored (all zero
+    /// between queries).
+    static ACC: std::cell::RefCell<Vec<(f32, u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// What `--explain` shows of one reading: each word with its role and readings, and every phrase
 /// reached with its recall, precision and score.
 #[derive(Default)]
@@ -176,28 +182,36 @@ impl Matcher {
                 e.1 |= words;
             }
         }
+        // Accumulate each phrase's covered weight and the words it explains over the postings
+        // of what the query read: one pass, an addition per posting (the scratch space is kept
+        // per thread between queries).
         let mut reached: Vec<Reached> = Vec::new();
-        let mut seen = HashSet::default();
-        for &id in read.keys() {
-            for &p in &self.postings[id as usize] {
-                if !seen.insert(p) {
-                    continue;
-                }
-                let phrase = &self.phrases[p as usize];
-                let (mut covered, mut mask) = (0.0, 0u32);
-                for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
-                    if let Some(&(s, m)) = read.get(t) {
-                        covered += w * s;
-                        mask |= m;
+        ACC.with(|acc| {
+            let mut acc = acc.borrow_mut();
+            if acc.len() < self.phrases.len() {
+                acc.resize(self.phrases.len(), (0.0, 0));
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for (&id, &(s, m)) in &read {
+                for (&p, &w) in self.postings[id as usize].iter().zip(&self.posting_weights[id as usize]) {
+                    let e = &mut acc[p as usize];
+                    if e.1 == 0 {
+                        touched.push(p);
                     }
+                    e.0 += w * s;
+                    e.1 |= m;
                 }
+            }
+            for p in touched {
+                let (covered, mask) = std::mem::take(&mut acc[p as usize]);
+                let phrase = &self.phrases[p as usize];
                 let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
                 // A phrase the query covers this little cannot matter for any answer.
                 if recall >= MIN_RECALL || matches!(phrase.target, Target::Listed(_)) {
                     reached.push(Reached { phrase: p, recall, mask });
                 }
             }
-        }
+        });
         // Which words other occupations claim: a word that completes a phrase of some target is
         // that target's; for any other target it is a contradiction, not context.
         // Each claim keeps the words of the claiming phrase (see `precision_of`).
