@@ -29,11 +29,13 @@ impl Matcher {
             place_markers: folded_set(&lex.place_markers),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
-            abbreviations: lex
-                .abbreviations
-                .iter()
-                .map(|a| ((a.exact_case, if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }), normalize::words(&a.to)))
-                .collect(),
+            abbreviations: [true, false].map(|exact| {
+                lex.abbreviations
+                    .iter()
+                    .filter(|a| a.exact_case == exact)
+                    .map(|a| (if exact { a.from.clone() } else { normalize::word(&a.from).folded }, normalize::words(&a.to)))
+                    .collect()
+            }),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),

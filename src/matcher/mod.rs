@@ -220,8 +220,9 @@ pub struct Matcher {
     place_markers: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
-    /// Abbreviations by (typed in this exact case?, the form looked up) → their expansion.
-    abbreviations: HashMap<(bool, String), Vec<Word>>,
+    /// Abbreviations → their expansion: those read only in the exact case typed (`ПО`), then
+    /// those read in any case (by folded form).
+    abbreviations: [HashMap<String, Vec<Word>>; 2],
     unknown_weight: f32,
     pending_joined: Vec<(String, Target)>,
     /// Vocabulary ids in string order, for looking up the words a stem begins.
@@ -257,7 +258,9 @@ impl Matcher {
         for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
             // Every word as typed is known exactly, or the text as typed already reads as a
             // confident answer: other readings of it cannot be better.
-            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT) {
+            // Other readings are for text that as typed is mostly unreadable (`ghjuhfvvbcn`,
+            // `neirohirurg`): at least half its words unknown.
+            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words) {
                 break;
             }
             let sc = self.score_text(&text, None);

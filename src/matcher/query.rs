@@ -88,7 +88,7 @@ impl Matcher {
             request |= self.requests.contains(&w.folded);
             about_self |= self.self_markers.contains(&w.folded);
             // "ПО" (software) is an abbreviation, "по" a preposition: case decides, first.
-            let exact_abbreviation = self.abbreviations.contains_key(&(true, raw.to_string()));
+            let exact_abbreviation = self.abbreviations[0].contains_key(raw);
             if !exact_abbreviation && self.domain_markers.contains(&w.folded) {
                 (domain, place) = (true, false);
                 continue;
@@ -97,7 +97,7 @@ impl Matcher {
                 (domain, place) = (false, true);
                 continue;
             }
-            let expanded = self.abbreviations.get(&(true, raw.to_string())).or_else(|| self.abbreviations.get(&(false, w.folded.clone())));
+            let expanded = self.abbreviations[0].get(raw).or_else(|| self.abbreviations[1].get(&w.folded));
             let words = match expanded {
                 Some(to) => to.clone(),
                 None => vec![w],

@@ -13,6 +13,8 @@ pub(super) struct Scores {
     pub(super) distinct: Vec<bool>,
     /// Query words with no exact match in the vocabulary.
     pub(super) unknown: usize,
+    /// Words that are not qualifiers or context.
+    pub(super) words: usize,
     /// Words (not qualifiers) with some reading in the vocabulary: another reading of the query
     /// must read more words than this to replace it.
     pub(super) read: usize,
@@ -129,6 +131,7 @@ impl Matcher {
         // query worth trying, and let two words typed apart be looked up fuzzily as one.
         let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
         sc.unknown = unknown.iter().filter(|u| **u).count();
+        sc.words = qwords.iter().filter(|q| !q.qualifier).count();
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
