@@ -44,8 +44,12 @@ impl Matcher {
         let sig = signature(stem);
         let max_bits = 2 * max_edits as u32;
         let lo = len.saturating_sub(max_edits).max(similarity::FUZZY_MIN_LEN);
-        let lists: Vec<&[u32]> = bigrams(stem).iter().map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice)).collect();
+        let mut lists: Vec<&[u32]> = bigrams(stem).iter().map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice)).collect();
         let need = lists.len().saturating_sub(3 * max_edits).max(1);
+        // Every word holding `need` of the lists is in one of the `len − need + 1` shortest: those
+        // are counted in full, the long ones (common bigrams) only probed for those candidates.
+        lists.sort_unstable_by_key(|l| l.len());
+        let (short, long) = lists.split_at(lists.len() + 1 - need);
         let mut hits: Vec<(u32, f32)> = Vec::new();
         COUNTS.with(|counts| {
             let mut counts = counts.borrow_mut();
@@ -53,7 +57,7 @@ impl Matcher {
                 counts.resize(self.vocab.len(), 0);
             }
             let mut touched: Vec<u32> = Vec::new();
-            for l in &lists {
+            for l in short {
                 for &id in *l {
                     let c = &mut counts[id as usize];
                     if *c == 0 {
@@ -63,9 +67,13 @@ impl Matcher {
                 }
             }
             for id in touched {
-                let c = std::mem::take(&mut counts[id as usize]) as usize;
+                let mut c = std::mem::take(&mut counts[id as usize]) as usize;
                 let vl = self.vocab_len[id as usize];
-                if c < need || vl < lo || vl > len + max_edits || (sig ^ self.sigs[id as usize]).count_ones() > max_bits {
+                if vl < lo || vl > len + max_edits || (sig ^ self.sigs[id as usize]).count_ones() > max_bits || c + long.len() < need {
+                    continue;
+                }
+                c += long.iter().filter(|l| l.binary_search(&id).is_ok()).count();
+                if c < need {
                     continue;
                 }
                 let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, allow_prefix);

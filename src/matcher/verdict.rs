@@ -127,7 +127,8 @@ impl Matcher {
         let in_field = |c: &Candidate| field.is_none_or(|f| self.catalog.profession(&c.code).is_some_and(|p| p.fields.iter().any(|x| x == f)));
         let mut near: Vec<Candidate> =
             ranked.iter().filter(|c| c.score >= NEAR_STRONG || (c.score >= NEAR_MIN && in_field(c))).take(NEAR_CANDIDATES).cloned().collect();
-        if near.len() < NEAR_CANDIDATES && reason != Reason::NotUnderstood {
+        // (Only for a short query naming an occupation: it searches every listed word.)
+        if near.len() < NEAR_CANDIDATES && reason == Reason::OtherOccupation && cleaned.split_whitespace().count() <= 3 {
             let stems: Vec<String> =
                 self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
             for id in &self.listed_vocab {
