@@ -96,6 +96,8 @@ pub const MIN_RECALL: f32 = 0.2;
 pub const CONFIDENT: f32 = 0.95;
 /// An unknown word is also looked up as written (not stemmed) from this length.
 pub const AS_WRITTEN_MIN_LEN: usize = 6;
+/// Two words joined are looked up fuzzily only up to this many letters (`нейро хирург`).
+pub const JOIN_FUZZY_MAX: usize = 18;
 /// A question is never asked about candidates scoring below this.
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.

@@ -145,11 +145,11 @@ impl Matcher {
             let stem = format!("{}{}", toks[i].word.folded, qwords[i + 1].stem);
             // Two words joined must spell a known word, not merely begin like one; a typo in the
             // joined form is only looked for when one of the parts is not a known word itself.
-            let hits = if unknown[i] || unknown[i + 1] {
-                self.lookup(&stem, stem.chars().count(), false)
-            } else {
-                self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
-            };
+            let joined_len = stem.chars().count();
+            // (Not for a qualifier or context word beside an unknown one: "senior kafka" is no
+            // typo of anything, and long joins cost the most to look up.)
+            let fuzzy = (unknown[i] || unknown[i + 1]) && !qwords[i].qualifier && !qwords[i + 1].qualifier && joined_len <= JOIN_FUZZY_MAX;
+            let hits = if fuzzy { self.lookup(&stem, joined_len, false) } else { self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default() };
             if !hits.is_empty() {
                 units.push(Unit { first: i, last: i + 1, hits });
             }
