@@ -8,19 +8,16 @@ use crate::reply::{self, Callback, Reply};
 use teloxide::prelude::*;
 use teloxide::types::MaybeInaccessibleMessage;
 use teloxide::{ApiError, RequestError};
-use tracing::warn;
 
 pub(super) async fn handle_callback(bot: &Bot, q: &CallbackQuery, app: &App) -> ResponseResult<()> {
-    let mut lang = app.lang_for(Some(&q.from), "");
+    let mut lang = app.lang_for(Some(&q.from), "").await;
     let cb = q.data.as_deref().and_then(|d| Callback::decode(d, &app.catalog));
     let reply = match &cb {
         None => None,
         Some(Callback::Profession(code)) => app.catalog.profession(code).map(|p| reply::profession(p, &app.catalog, lang)),
         Some(Callback::Lang(l)) => {
             lang = *l;
-            if let Err(e) = app.store.set_user_lang(q.from.id.0 as i64, *l) {
-                warn!(error = %e, "could not save the language choice");
-            }
+            app.storage.set_lang(q.from.id.0 as i64, *l);
             Some(Reply { text: t(lang, "lang-set", &[]), buttons: vec![] })
         }
         Some(Callback::ListFields) => Some(reply::list_fields(&app.catalog, lang)),

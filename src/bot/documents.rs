@@ -82,7 +82,10 @@ pub(super) async fn handle_document(bot: &Bot, msg: &Message, app: &App, doc: &D
     let csv = results_csv(&app.catalog, &answers, lang);
     let caption = t(lang, "file-done", &[("count", answers.len().into())]);
     with_retry("sendDocument", || {
-        let req = bot.send_document(msg.chat.id, InputFile::memory(csv.clone()).file_name("kasip.csv")).caption(caption.clone());
+        let mut req = bot.send_document(msg.chat.id, InputFile::memory(csv.clone()).file_name("kasip.csv")).caption(caption.clone());
+        if let Some(t) = super::send::topic(msg) {
+            req = req.message_thread_id(t);
+        }
         async move { req.await }
     })
     .await?;

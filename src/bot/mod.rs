@@ -1,23 +1,27 @@
-//! The Telegram bot: teloxide handlers only. Scoring is the matcher's, wording is `reply`'s and the
-//! locales', state is the store's; this module maps updates onto them and replies onto the Bot API.
+//! The Telegram bot. Scoring is the matcher's, wording is `reply`'s and the locales', state is the
+//! store's; this module maps updates onto them and replies onto the Bot API.
 //!
-//! Layout: [`schema`] routes an update to its handler, one module per update kind ([`text`],
-//! [`callbacks`], [`inline`], [`documents`]), [`commands`] parses commands, [`send`] sends with
-//! retry, [`limits`] is the flood limit; this file holds the shared state and start/stop.
-//!
-//! Reliability: every Bot API call goes through [`with_retry`] (429 waits `retry_after`, 5xx and
-//! network errors back off and retry); the last answered update id is kept in SQLite so a restart
-//! neither repeats answers nor drops updates that arrived while the bot was down; SIGINT/SIGTERM
-//! stop it after in-flight replies finish.
+//! The pipeline, in the order an update travels:
+//! [`polling`] or [`webhook`] receive it → [`inbox`] writes it to SQLite before Telegram is told it
+//! arrived → [`dispatch`] parses it, asks [`schema`] whether and whom to answer, applies the flood
+//! [`limits`] and queues it per chat → a handler per update kind ([`text`], [`documents`],
+//! [`callbacks`], [`inline`]; [`commands`] parses commands) answers through [`send`] (retry) → the
+//! inbox records it done. This file holds the shared state ([`App`]) and start and stop: one
+//! instance per database, pending updates first, SIGINT/SIGTERM stop fetching and finish within
+//! `KASIP_SHUTDOWN_SECS`, leaving the rest pending.
 
 mod callbacks;
 mod commands;
+mod dispatch;
 mod documents;
+mod inbox;
 mod inline;
 pub mod limits;
+mod polling;
 mod schema;
 mod send;
 mod text;
+mod webhook;
 
 pub use documents::{document_queries, results_csv};
 pub use inline::inline_results;
@@ -27,98 +31,120 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::lang::Lang;
 use crate::matcher::{Matcher, Verdict};
-use crate::store::{self, Store};
+use crate::store::service::Storage;
+use crate::store::{self, InstanceLock, LogRow};
+use dispatch::Pipeline;
+use inline::InlineLog;
 use limits::RateLimiter;
 use std::future::IntoFuture;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use teloxide::prelude::*;
-use teloxide::types::{Me, User};
-use tracing::{debug, info, warn};
+use teloxide::types::{AllowedUpdate, Me, User};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// Inline queries (one per keystroke) and button presses have this many times the message allowance.
+const INLINE_ALLOWANCE: u32 = 4;
 
 pub struct App {
     pub catalog: Arc<Catalog>,
     pub matcher: Matcher,
-    pub store: Store,
+    pub storage: Arc<Storage>,
     pub config: Config,
     me: Me,
-    pub(super) limiter: RateLimiter,
-    /// The last update answered before this start: anything at or below it was answered already.
-    resume_after: i64,
-    last_done: AtomicI64,
+    limiter: RateLimiter,
+    inline_limiter: RateLimiter,
+    inline_log: InlineLog,
 }
 
 impl App {
-    pub fn new(catalog: Arc<Catalog>, store: Store, config: Config, me: Me) -> Result<App, store::StoreError> {
-        let resume_after = store.last_update_id()?.unwrap_or(-1);
-        Ok(App {
+    pub fn new(catalog: Arc<Catalog>, storage: Arc<Storage>, config: Config, me: Me) -> App {
+        App {
             matcher: Matcher::new(catalog.clone()),
             catalog,
-            store,
+            storage,
             limiter: RateLimiter::new(config.rate_limit),
+            inline_limiter: RateLimiter::new(config.rate_limit.saturating_mul(INLINE_ALLOWANCE)),
+            inline_log: InlineLog::default(),
             config,
             me,
-            resume_after,
-            last_done: AtomicI64::new(resume_after),
-        })
+        }
     }
 
     pub(super) fn username(&self) -> &str {
         self.me.user.username.as_deref().unwrap_or("")
     }
 
-    pub(super) fn fresh(&self, update_id: i64) -> bool {
-        let fresh = update_id > self.resume_after;
-        if !fresh {
-            debug!(update_id, "already answered before the restart; skipping");
-        }
-        fresh
-    }
-
-    pub(super) fn done(&self, update_id: i64) {
-        let prev = self.last_done.fetch_max(update_id, Ordering::SeqCst);
-        if update_id > prev {
-            if let Err(e) = self.store.set_last_update_id(update_id) {
-                warn!(error = %e, "could not record the last answered update");
-            }
-        }
-    }
-
-    pub(super) fn lang_for(&self, user: Option<&User>, text: &str) -> Lang {
-        let saved = user.and_then(|u| match self.store.user_lang(u.id.0 as i64) {
-            Ok(l) => l,
-            Err(e) => {
-                warn!(error = %e, "could not read the language choice");
-                None
-            }
-        });
+    pub(super) async fn lang_for(&self, user: Option<&User>, text: &str) -> Lang {
+        let saved = match user {
+            Some(u) => self.storage.user_lang(u.id.0 as i64).await,
+            None => None,
+        };
         Lang::choose(saved, user.and_then(|u| u.language_code.as_deref()), text)
     }
 
+    pub(super) fn log_row(&self, lang: Lang, v: &Verdict, query: &str) -> LogRow {
+        LogRow { at: store::now(), lang, verdict: v.kind.as_str(), code: v.code.as_ref().map(|c| c.as_str().to_string()), query: query.to_string() }
+    }
+
+    /// Queues a query log row; the writer scrubs it. A failed or late log write never stops a reply.
     pub(super) fn log(&self, lang: Lang, v: &Verdict, query: &str) {
-        // A failed log write never stops a reply.
-        if let Err(e) = self.store.log_query(store::now(), lang, v.kind.as_str(), v.code.as_ref().map(|c| c.as_str()), query) {
-            warn!(error = %e, "could not log the query");
-        }
+        self.storage.log(self.log_row(lang, v, query));
     }
 }
 
+/// SIGTERM or SIGINT, whichever comes first.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => info!("SIGTERM: stopping"),
+                    _ = tokio::signal::ctrl_c() => info!("SIGINT: stopping"),
+                }
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the bot");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![AllowedUpdate::Message, AllowedUpdate::EditedMessage, AllowedUpdate::CallbackQuery, AllowedUpdate::InlineQuery, AllowedUpdate::ChosenInlineResult]
+}
+
+/// Starts the bot: long polling by default, a webhook when configured. Returns when stopped.
 pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
     use anyhow::Context;
-    let store = Store::open(&config.db).with_context(|| format!("opening the database {}", config.db.display()))?;
+    // One instance per database, decided before anything else.
+    let _lock = InstanceLock::acquire(&config.db)?;
+    let storage = Arc::new(Storage::open(&config.db).with_context(|| format!("opening the database {}", config.db.display()))?);
     let client = teloxide::net::default_reqwest_settings().build().context("building the HTTP client")?;
-    let mut bot = Bot::with_client(config.token.expose(), client);
+    let mut bot = Bot::with_client(config.token.expose(), client.clone());
     if let Some(url) = &config.api_url {
         bot = bot.set_api_url(url.clone());
     }
+    let api = bot.api_url();
     // Signals are taken over first, so a stop during start-up is graceful too.
-    #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    #[cfg(unix)]
-    let terminated = term.recv();
-    #[cfg(not(unix))]
-    let terminated = std::future::pending::<Option<()>>();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = Arc::new(tokio::sync::Notify::new());
+    {
+        let (stop_tx, stopped) = (stop_tx.clone(), stopped.clone());
+        tokio::spawn(async move {
+            stop_signal().await;
+            let _ = stop_tx.send(true);
+            stopped.notify_waiters();
+        });
+    }
+    let mut stop_wait = stop_rx.clone();
     let startup = async {
         let me =
             with_retry("getMe", || bot.get_me().into_future()).await.context("asking Telegram who the bot is (getMe); check the token and TELOXIDE_API_URL")?;
@@ -140,75 +166,67 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
     };
     let me = tokio::select! {
         me = startup => me?,
-        _ = terminated => { info!("stopped during start-up"); return Ok(()); }
-        _ = tokio::signal::ctrl_c() => { info!("stopped during start-up"); return Ok(()); }
+        _ = stop_wait.wait_for(|s| *s) => {
+            info!("stopped during start-up");
+            storage.close(Duration::from_secs(2)).await;
+            return Ok(());
+        }
     };
+    let shutdown = config.shutdown;
     let retention = config.retention;
     let webhook = config.webhook.clone();
-    let app = Arc::new(App::new(catalog, store, config, me)?);
-    {
+    let app = Arc::new(App::new(catalog, storage.clone(), config.clone(), me));
+    let pipeline = Pipeline::new(app.clone(), bot.clone());
+    // What the last run left unanswered goes first.
+    let resumed = pipeline.resume();
+    if resumed > 0 {
+        info!(updates = resumed, "answering updates left pending by the last run");
+    }
+    let housekeeping = {
         let app = app.clone();
         tokio::spawn(async move {
+            let mut last_expiry: Option<Instant> = None;
             loop {
-                match app.store.expire(retention, store::now()) {
-                    Ok(n) if n > 0 => info!(rows = n, "expired old rows"),
-                    Ok(_) => {}
-                    Err(e) => warn!(error = %e, "retention cleanup failed"),
+                if last_expiry.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
+                    app.storage.expire(retention);
+                    last_expiry = Some(Instant::now());
                 }
-                tokio::time::sleep(Duration::from_secs(3600)).await;
+                app.inline_log.settle(Some(Instant::now()), &app.storage);
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
-        });
-    }
-    let handler = schema::schema();
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .dependencies(dptree::deps![app.clone()])
-        .default_handler(|upd| async move { debug!(id = upd.id.0, "update of a kind the bot does not handle") })
-        .error_handler(LoggingErrorHandler::with_custom_text("a reply could not be sent"))
-        .enable_ctrlc_handler()
-        .build();
-    // SIGTERM too (service managers send it): stop taking updates, finish in-flight replies.
-    let token = dispatcher.shutdown_token();
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        {
-            term.recv().await;
-            info!("SIGTERM: finishing in-flight replies");
-            loop {
-                match token.shutdown() {
-                    Ok(f) => {
-                        f.await;
-                        break;
-                    }
-                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-                }
-            }
-        }
-    });
-    match webhook {
+        })
+    };
+    let result = match webhook {
         None => {
-            let listener = teloxide::update_listeners::Polling::builder(bot).timeout(Duration::from_secs(25)).delete_webhook().await.build();
-            info!("long polling");
-            dispatcher
-                .try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("getUpdates failed"))
-                .await
-                .map_err(|e| anyhow::anyhow!("dispatching: {e:?}"))?;
+            if let Err(e) = with_retry("deleteWebhook", || bot.delete_webhook().into_future()).await {
+                warn!(error = %e, "could not remove a webhook; getUpdates may be refused");
+            }
+            polling::run(pipeline.clone(), client, api, &config.token, stop_rx.clone()).await.map_err(anyhow::Error::from)
         }
         Some(w) => {
-            let options = teloxide::update_listeners::webhooks::Options::new(w.listen, w.url.clone()).secret_token(w.secret.clone());
             let tcp = tokio::net::TcpListener::bind(w.listen).await.with_context(|| format!("listening on {}", w.listen))?;
-            let (listener, stop, router) = teloxide::update_listeners::webhooks::axum_to_router(bot, options).await.context("setting the webhook")?;
-            info!(listen = %w.listen, "webhook");
-            tokio::spawn(async move {
-                if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop).await {
-                    warn!(error = %e, "webhook server stopped");
+            let set =
+                with_retry("setWebhook", || bot.set_webhook(w.url.clone()).secret_token(w.secret.clone()).allowed_updates(allowed_updates()).into_future())
+                    .await;
+            match set {
+                Ok(_) => {
+                    webhook::serve(&w, tcp, pipeline.clone(), stop_rx.clone()).await;
+                    Ok(())
                 }
-            });
-            dispatcher
-                .try_dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("webhook listener error"))
-                .await
-                .map_err(|e| anyhow::anyhow!("dispatching: {e:?}"))?;
+                Err(e) => Err(anyhow::Error::from(e).context("setting the webhook")),
+            }
         }
+    };
+    // Stopped (or failed): finish what can be finished within the deadline, leave the rest pending.
+    let deadline = Instant::now() + shutdown;
+    let _ = stop_tx.send(true);
+    let left = pipeline.drain(deadline).await;
+    housekeeping.abort();
+    app.inline_log.settle(None, &app.storage);
+    let closed = storage.close(deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1))).await;
+    if left > 0 {
+        info!(updates = left, "not finished by the shutdown deadline; left pending in the inbox for the next start");
     }
-    info!("stopped");
-    Ok(())
+    info!(closed, "stopped");
+    result
 }

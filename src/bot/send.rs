@@ -7,7 +7,7 @@ use crate::reply::Reply;
 use std::future::Future;
 use std::time::Duration;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters, ThreadId};
 use teloxide::{ApiError, RequestError};
 use tracing::warn;
 
@@ -19,7 +19,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 pub(super) const MESSAGE_CHARS: usize = 4000;
 
 /// Whether a failed call may succeed if repeated: network trouble and server-side errors.
-fn transient(e: &RequestError) -> bool {
+pub(super) fn transient(e: &RequestError) -> bool {
     match e {
         RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => true,
         RequestError::Api(ApiError::Unknown(d)) => {
@@ -86,21 +86,37 @@ fn chunks(text: &str) -> Vec<String> {
 impl App {
     pub(super) async fn send(&self, bot: &Bot, msg: &Message, r: &Reply) -> Result<(), RequestError> {
         let chat = msg.chat.id;
-        // In groups the answer is threaded under the question.
+        // In groups the answer is threaded under the question; in a forum topic it goes to the topic.
         let reply_to = (!msg.chat.is_private()).then_some(msg.id);
+        let thread = topic(msg);
         let parts = chunks(&r.text);
         let last = parts.len() - 1;
         for (i, part) in parts.into_iter().enumerate() {
             let kb = if i == last { keyboard(r) } else { None };
-            send_text(bot, chat, reply_to, part, kb).await?;
+            send_text(bot, chat, reply_to, thread, part, kb).await?;
         }
         Ok(())
     }
 }
 
-async fn send_text(bot: &Bot, chat: ChatId, reply_to: Option<MessageId>, text: String, kb: Option<InlineKeyboardMarkup>) -> Result<Message, RequestError> {
+/// The forum topic a message was posted in (replies must name it, or they land in General).
+pub(super) fn topic(msg: &Message) -> Option<ThreadId> {
+    msg.thread_id.filter(|_| msg.is_topic_message)
+}
+
+async fn send_text(
+    bot: &Bot,
+    chat: ChatId,
+    reply_to: Option<MessageId>,
+    thread: Option<ThreadId>,
+    text: String,
+    kb: Option<InlineKeyboardMarkup>,
+) -> Result<Message, RequestError> {
     with_retry("sendMessage", || {
         let mut req = bot.send_message(chat, text.clone());
+        if let Some(t) = thread {
+            req = req.message_thread_id(t);
+        }
         if let Some(kb) = &kb {
             req = req.reply_markup(kb.clone());
         }

@@ -1,18 +1,17 @@
 //! Text messages (and what else a message can carry): commands, one occupation, a batch of lines,
-//! the flood limit, /about and /stats.
+//! /forget, /about and /stats.
 
 use super::commands::Command;
-use super::limits::Admission;
 use super::App;
 use crate::catalog::Catalog;
 use crate::i18n::t;
 use crate::lang::Lang;
 use crate::reply::{self, Reply};
 use crate::store;
-use std::time::Instant;
+use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::User;
-use tracing::warn;
+use tracing::{debug, warn};
 
 impl App {
     /// In a group the bot speaks when spoken to: a command, a mention, or a reply to it. Returns
@@ -40,40 +39,23 @@ impl App {
 }
 
 pub(super) async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> ResponseResult<()> {
-    let user = msg.from.as_ref();
-    if user.is_some_and(|u| u.is_bot) {
-        return Ok(());
-    }
-    let user_id = user.map_or(msg.chat.id.0 as u64, |u| u.id.0);
+    // An anonymous admin's messages come from GroupAnonymousBot: no language, no id of a person.
+    let user = msg.from.as_ref().filter(|_| msg.sender_chat.is_none());
     let text = msg.text().or(msg.caption());
     if let Some(doc) = msg.document() {
-        let lang = app.lang_for(user, text.unwrap_or(""));
-        // In groups a file is only read when the caption mentions the bot.
-        let addressed = msg.chat.is_private() || text.is_some_and(|t| app.addressed(msg, t).is_some());
-        if addressed && admit(bot, msg, app, user_id, 1, lang).await? {
-            return super::documents::handle_document(bot, msg, app, doc, lang).await;
-        }
-        return Ok(());
+        let lang = app.lang_for(user, text.unwrap_or("")).await;
+        return super::documents::handle_document(bot, msg, app, doc, lang).await;
     }
     let Some(text) = msg.text() else {
-        // Stickers, photos, voice…: a hint in private chats, silence in groups.
-        if msg.chat.is_private() {
-            let lang = app.lang_for(user, "");
-            if admit(bot, msg, app, user_id, 1, lang).await? {
-                app.send(bot, msg, &Reply { text: t(lang, "non-text", &[]), buttons: vec![] }).await?;
-            }
-        }
-        return Ok(());
+        // Stickers, photos, voice…: a hint (only private chats get this far).
+        let lang = app.lang_for(user, "").await;
+        return app.send(bot, msg, &Reply { text: t(lang, "non-text", &[]), buttons: vec![] }).await;
     };
     let Some(text) = app.addressed(msg, text) else {
         return Ok(());
     };
-    let lang = app.lang_for(user, &text);
+    let lang = app.lang_for(user, &text).await;
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let cost = lines.len().clamp(1, app.config.batch_max) as u32;
-    if !admit(bot, msg, app, user_id, cost, lang).await? {
-        return Ok(());
-    }
     let reply = match app.command(&text) {
         Command::NotOurs => return Ok(()),
         Command::Start => Reply { text: t(lang, "start", &[]), buttons: vec![] },
@@ -81,14 +63,8 @@ pub(super) async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> Respo
         Command::Lang => reply::lang_choice(lang),
         Command::List => reply::list_fields(&app.catalog, lang),
         Command::About => about(&app.catalog, lang),
-        Command::Forget => match user.map(|u| app.store.forget_user(u.id.0 as i64)) {
-            Some(Err(e)) => {
-                warn!(error = %e, "/forget failed");
-                Reply { text: t(lang, "error", &[]), buttons: vec![] }
-            }
-            _ => Reply { text: t(lang, "forget-done", &[]), buttons: vec![] },
-        },
-        Command::Stats => stats(app, user, lang),
+        Command::Forget => forget(app, user, lang).await,
+        Command::Stats => stats(app, user, lang).await,
         Command::Text if lines.len() > 1 => batch(app, &lines, lang),
         Command::Text => {
             let v = app.matcher.match_query(&text);
@@ -99,16 +75,28 @@ pub(super) async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> Respo
     app.send(bot, msg, &reply).await
 }
 
-/// Applies the flood limit; `false` means do not answer (the user was told once).
-pub(super) async fn admit(bot: &Bot, msg: &Message, app: &App, user: u64, cost: u32, lang: Lang) -> ResponseResult<bool> {
-    match app.limiter.admit(user, cost, Instant::now()) {
-        Admission::Allowed => Ok(true),
-        Admission::Warn => {
-            app.send(bot, msg, &Reply { text: t(lang, "flood", &[]), buttons: vec![] }).await?;
-            Ok(false)
+/// The first update over the flood limit in a window: one polite notice (the flood limit itself is
+/// applied before queueing, in [`super::dispatch`]).
+pub(super) async fn flood_notice(bot: &Bot, msg: &Message, app: &App) -> ResponseResult<()> {
+    let user = msg.from.as_ref().filter(|_| msg.sender_chat.is_none());
+    let lang = app.lang_for(user, msg.text().unwrap_or("")).await;
+    app.send(bot, msg, &Reply { text: t(lang, "flood", &[]), buttons: vec![] }).await
+}
+
+/// `/forget`: every row tied to the user goes. Waits for the database a little; a locked
+/// database still deletes them as soon as it is free (the request is queued).
+async fn forget(app: &App, user: Option<&User>, lang: Lang) -> Reply {
+    if let Some(u) = user {
+        match tokio::time::timeout(Duration::from_secs(2), app.storage.forget(u.id.0 as i64)).await {
+            Ok(Ok(Err(e))) => {
+                warn!(error = %e, "/forget failed");
+                return Reply { text: t(lang, "error", &[]), buttons: vec![] };
+            }
+            Ok(_) => {}
+            Err(_) => debug!("/forget queued behind a busy database"),
         }
-        Admission::Drop => Ok(false),
     }
+    Reply { text: t(lang, "forget-done", &[]), buttons: vec![] }
 }
 
 fn about(catalog: &Catalog, lang: Lang) -> Reply {
@@ -145,12 +133,13 @@ fn batch(app: &App, lines: &[&str], lang: Lang) -> Reply {
     Reply { text, buttons: vec![] }
 }
 
-fn stats(app: &App, user: Option<&User>, lang: Lang) -> Reply {
+async fn stats(app: &App, user: Option<&User>, lang: Lang) -> Reply {
     if !user.is_some_and(|u| app.config.admins.contains(&u.id.0)) {
         return Reply { text: t(lang, "stats-denied", &[]), buttons: vec![] };
     }
     let days = 7;
-    match app.store.report(store::now() - days * 86400, 10) {
+    // A bounded query on a reader connection: other users' replies do not wait for it.
+    match app.storage.report_recent(store::now() - days * 86400, 10).await {
         Ok(r) => {
             let mut text = t(
                 lang,
