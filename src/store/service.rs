@@ -289,14 +289,19 @@ fn writer(conn: Connection, rx: mpsc::Receiver<Op>, queued: &AtomicUsize, overla
             break;
         }
         // Take the write lock; while another process holds it, wait in short steps.
-        let mut waited = Duration::ZERO;
+        let locked_since = Instant::now();
+        let mut next_warning = Duration::from_secs(5);
         loop {
             match conn.execute_batch("BEGIN IMMEDIATE") {
                 Ok(()) => break,
                 Err(e) if busy(&e) => {
-                    waited += Duration::from_millis(100);
-                    if waited.as_millis() % 5000 == 0 {
-                        warn!(waited_s = waited.as_secs(), queued = queued.load(Ordering::Relaxed), "the database is locked by another process; writes wait");
+                    if locked_since.elapsed() >= next_warning {
+                        warn!(
+                            waited_s = locked_since.elapsed().as_secs(),
+                            queued = queued.load(Ordering::Relaxed),
+                            "the database is locked by another process; writes wait"
+                        );
+                        next_warning *= 2;
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 }
