@@ -11,7 +11,7 @@ use crate::lang::Lang;
 use rusqlite::{Connection, ErrorCode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -54,6 +54,8 @@ pub struct Storage {
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Set at close: connections are no longer kept, so the writer's is the last one open.
+    closed: AtomicBool,
 }
 
 impl Readers {
@@ -69,13 +71,14 @@ impl Readers {
         };
         let r = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < READERS {
+        if idle.len() < READERS && !self.closed.load(Ordering::SeqCst) {
             idle.push(conn);
         }
         r
     }
 
     fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
@@ -104,7 +107,7 @@ impl Storage {
             tx: Mutex::new(Some(tx)),
             queued,
             overlay,
-            readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }),
+            readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()), closed: AtomicBool::new(false) }),
             writer: Mutex::new(Some(writer)),
         })
     }
