@@ -236,8 +236,10 @@ impl Storage {
     /// last connection checkpoints the write-ahead log into the file. Returns whether the writer
     /// finished in time.
     pub async fn close(&self, timeout: Duration) -> bool {
-        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        // Readers first: the writer's connection must be the last open one, as only the last
+        // (and a writing one) checkpoints the write-ahead log and removes it.
         self.readers.close();
+        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
         let deadline = Instant::now() + timeout;
         let handle = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
         let Some(handle) = handle else { return true };
