@@ -380,3 +380,70 @@ async fn a_flooder_is_refused_cheaply_and_others_are_not_slowed() {
     let rows: i64 = c.query_row("SELECT count(*) FROM query_log", [], |r| r.get(0)).unwrap();
     assert!(rows <= 20 + 20 + 2, "query log rows: {rows}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_on_a_big_log_answers_fast_and_holds_nobody() {
+    let admin = 777;
+    let env = [("KASIP_ADMINS", "777")];
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kasip.db");
+    // A log of 100,000 rows from the last days, written by another tool (the triggers count them).
+    kasip::store::Store::open(&db).unwrap();
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        let now = kasip::store::now();
+        let tx = c.transaction().unwrap();
+        {
+            let mut st = tx.prepare("INSERT INTO query_log (at, lang, verdict, code, query) VALUES (?1, 'ru', ?2, NULL, ?3)").unwrap();
+            for i in 0..100_000i64 {
+                let verdict = ["listed", "unsure", "not_listed"][(i % 3) as usize];
+                st.execute(rusqlite::params![now - (i % (5 * 86400)), verdict, format!("бариста {}", i % 5000)]).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    let s = StandIn::start().await;
+    let k = Kasip::start(&s, &db, &env);
+    s.wait_for("getUpdates", 15, |c| !c.is_empty()).await;
+    let t0 = Instant::now();
+    s.push(private_text(1, admin, "ru", "/stats"));
+    let mut sent = Vec::new();
+    for u in 0..20 {
+        sent.push((8000 + u, Instant::now()));
+        s.push(private_text(10 + u, 8000 + u, "ru", "нейрохирург"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stats = text(&s.reply_number(admin, 1).await);
+    let stats_took = t0.elapsed();
+    assert!(stats.replace([' ', '\u{a0}', '\u{202f}'], "").contains(":10000"), "the total counts the 100,000 rows: {stats}");
+    assert!(stats_took < Duration::from_secs(2), "/stats took {stats_took:?}");
+    let mut lat = Vec::new();
+    for (chat, at) in &sent {
+        s.reply_number(*chat, 1).await;
+        let c = s.calls().into_iter().find(|c| c.ok && c.method == "sendmessage" && c.body["chat_id"] == *chat).unwrap();
+        lat.push(c.at.duration_since(*at));
+    }
+    lat.sort();
+    assert!(lat[lat.len() / 2] < Duration::from_millis(500), "others' median {:?}", lat[lat.len() / 2]);
+    assert!(k.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_malformed_updates_are_skipped_quietly() {
+    let (s, k, dir) = setup(&[]).await;
+    s.push(
+        json!({"update_id": 1, "message_reaction": {"chat": {"id": 5, "type": "private", "first_name": "Secret Name"}, "message_id": 3, "date": 1_700_000_000,
+        "user": {"id": 5, "is_bot": false, "first_name": "Secret Name"}, "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]}}),
+    );
+    s.push(json!({"update_id": 2, "message": {"message_id": "not a number", "from": {"first_name": "Secret Name"}}}));
+    s.push(private_text(3, 100, "ru", "нейрохирург"));
+    assert!(text(&s.reply_number(100, 1).await).contains("2217-4-001"));
+    assert!(k.stop().success());
+    let log = std::fs::read_to_string(dir.path().join("kasip.log")).unwrap();
+    assert!(!log.contains("Secret Name"), "an update body reached the log: {log}");
+    assert!(!log.contains("ERROR"), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a log file: {log}");
+    let c = rusqlite::Connection::open(dir.path().join("kasip.db")).unwrap();
+    let pending: i64 = c.query_row("SELECT count(*) FROM inbox WHERE done_at IS NULL OR body IS NOT NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(pending, 0, "skipped updates are done and keep no body");
+}
