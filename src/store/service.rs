@@ -113,18 +113,7 @@ impl Storage {
     }
 
     fn send(&self, op: Op) -> bool {
-        let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
-        match tx.as_ref() {
-            Some(tx) => {
-                self.queued.fetch_add(1, Ordering::Relaxed);
-                if tx.send(op).is_err() {
-                    self.queued.fetch_sub(1, Ordering::Relaxed);
-                    return false;
-                }
-                true
-            }
-            None => false,
-        }
+        self.send_or_return(op).is_ok()
     }
 
     /// Writes updates to the inbox in one transaction; the answer says which were new.
