@@ -109,6 +109,13 @@ impl Pipeline {
     pub fn dispatch(self: &Arc<Self>, inc: Incoming, persisted: bool) {
         let key = inc.key;
         lock(&self.seen).insert(key, Seen { persisted, finished: false });
+        if let Some((actor, inline)) = inc.sender {
+            let limiter = if inline { &self.app.inline_limiter } else { &self.app.limiter };
+            if limiter.blocked(actor, Instant::now()) {
+                debug!(update_id = key.update_id, "over the flood limit; not answered");
+                return self.finish(key);
+            }
+        }
         let update: Update = match serde_json::from_str(&inc.body) {
             Ok(u) => u,
             Err(e) => {

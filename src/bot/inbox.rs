@@ -23,6 +23,9 @@ const FAST_WRITE: Duration = Duration::from_millis(250);
 pub(super) struct Incoming {
     pub key: UpdateKey,
     pub body: String,
+    /// Who sent it (and whether it is an inline query or button press), read from the JSON tree
+    /// already at hand, so a blocked flooder's update is refused without being parsed.
+    pub sender: Option<(u64, bool)>,
 }
 
 /// Stable 64-bit fingerprint of an update's body (FxHash of the JSON text; the same on every run).
@@ -37,8 +40,25 @@ impl Incoming {
     pub fn from_value(v: &serde_json::Value) -> Option<Incoming> {
         let update_id = v.get("update_id")?.as_i64()?;
         let body = v.to_string();
-        Some(Incoming { key: UpdateKey { update_id, fp: fingerprint(&body) }, body })
+        Some(Incoming { key: UpdateKey { update_id, fp: fingerprint(&body) }, body, sender: sender(v) })
     }
+}
+
+/// The flood-limit actor of an update, as [`super::schema`] reckons it: a message's `sender_chat`
+/// (an anonymous admin) or `from`, else its chat; the user of a button press or inline query.
+fn sender(v: &serde_json::Value) -> Option<(u64, bool)> {
+    for kind in ["message", "edited_message"] {
+        if let Some(m) = v.get(kind) {
+            let id = m["sender_chat"]["id"].as_i64().or_else(|| m["from"]["id"].as_i64()).or_else(|| m["chat"]["id"].as_i64())?;
+            return Some((id as u64, false));
+        }
+    }
+    for kind in ["callback_query", "inline_query", "chosen_inline_result"] {
+        if let Some(q) = v.get(kind) {
+            return Some((q["from"]["id"].as_i64()? as u64, true));
+        }
+    }
+    None
 }
 
 /// What intake did with a batch.
@@ -110,7 +130,7 @@ impl Pipeline {
             Ok(rows) => {
                 let n = rows.len();
                 for r in rows {
-                    self.dispatch(Incoming { key: r.key, body: r.body }, true);
+                    self.dispatch(Incoming { key: r.key, body: r.body, sender: None }, true);
                 }
                 n
             }
