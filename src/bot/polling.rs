@@ -52,7 +52,7 @@ async fn get_updates(client: &reqwest::Client, url: &url::Url, offset: Option<i6
     let v: Value =
         serde_json::from_slice(&bytes).map_err(|_| PollError::Other(format!("getUpdates answered HTTP {status} without JSON ({} bytes)", bytes.len())))?;
     if v["ok"].as_bool() == Some(true) {
-        return match v.get_mut_result() {
+        return match result_list(v) {
             Some(list) => Ok(list),
             None => Err(PollError::Other("getUpdates answered ok without a list".into())),
         };
@@ -65,16 +65,11 @@ async fn get_updates(client: &reqwest::Client, url: &url::Url, offset: Option<i6
     }
 }
 
-trait ResultList {
-    fn get_mut_result(self) -> Option<Vec<Value>>;
-}
-
-impl ResultList for Value {
-    fn get_mut_result(mut self) -> Option<Vec<Value>> {
-        match self.get_mut("result").map(Value::take) {
-            Some(Value::Array(a)) => Some(a),
-            _ => None,
-        }
+/// The `result` list of a successful answer.
+fn result_list(mut v: Value) -> Option<Vec<Value>> {
+    match v.get_mut("result").map(Value::take) {
+        Some(Value::Array(a)) => Some(a),
+        _ => None,
     }
 }
 

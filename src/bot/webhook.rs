@@ -217,3 +217,40 @@ async fn handle(req: Request<HyperBody>, st: &State) -> Response<Body> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        assert!(!same_secret(b"s3cre", b"s3cret"));
+        assert!(!same_secret(b"s3creT", b"s3cret"));
+        assert!(!same_secret(b"", b"s3cret"));
+    }
+
+    #[test]
+    fn the_connection_limit_stays_below_the_open_files_limit() {
+        let limit = connection_limit();
+        assert!((16..=MAX_CONNECTIONS).contains(&limit));
+        assert!(limit + 64 <= open_files_limit().max(80));
+    }
+
+    #[test]
+    fn the_idle_connection_open_longest_is_closed_first() {
+        let conns = Mutex::new(Conns::default());
+        let mut rxs = Vec::new();
+        for (id, busy) in [(1, true), (2, false), (3, false)] {
+            let (tx, rx) = oneshot::channel();
+            let since = Instant::now() + Duration::from_millis(id);
+            lock(&conns).open.insert(id, Conn { since, busy: Arc::new(AtomicBool::new(busy)), close: Some(tx) });
+            rxs.push(rx);
+        }
+        assert!(evict_idle(&conns));
+        assert!(rxs[1].try_recv().is_ok(), "the oldest idle one");
+        assert!(rxs[0].try_recv().is_err() && rxs[2].try_recv().is_err());
+        assert!(evict_idle(&conns));
+        assert!(!evict_idle(&conns), "only a busy one is left");
+    }
+}
