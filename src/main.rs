@@ -67,9 +67,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    use std::io::IsTerminal;
+    // Colours only on a terminal (a log file or journald gets plain text), and never with NO_COLOR.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .init();
     match run() {
         Ok(code) => code,
