@@ -104,15 +104,6 @@ async fn client(port: u16, offset: usize, until: Instant, measure_from: Instant)
     (lat_us, errors)
 }
 
-/// One sample's value from the server's /metrics.
-async fn metrics_value(port: u16, name: &str) -> Option<u64> {
-    let mut c = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
-    c.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.ok()?;
-    let mut body = String::new();
-    c.read_to_string(&mut body).await.ok()?;
-    body.lines().find(|l| l.starts_with(name))?.rsplit(' ').next()?.parse().ok()
-}
-
 fn pct(sorted: &[u32], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0
 }
@@ -155,7 +146,6 @@ async fn main() {
         errors += e;
     }
     let rss = peak_rss_kb(server.id());
-    let dropped = metrics_value(port, "kasip_query_log_dropped_total").await;
     let _ = Command::new("kill").arg("-INT").arg(server.id().to_string()).status();
     let _ = server.wait();
     all.sort_unstable();
@@ -173,9 +163,6 @@ async fn main() {
     match rss {
         Some(kb) => println!("server peak resident memory: {:.1} MB", kb as f64 / 1024.0),
         None => println!("server peak resident memory: unknown (no /proc)"),
-    }
-    if let Some(d) = dropped {
-        println!("queries not written to the query log (it fell behind): {d}");
     }
     if errors > 0 {
         std::process::exit(1);

@@ -71,6 +71,9 @@ pub struct Config {
     /// The HTTPS address of the search page as a Telegram Mini App (KASIP_WEBAPP_URL): the menu
     /// button and a button under /start and /list open it.
     pub webapp_url: Option<url::Url>,
+    /// How long a stop (SIGTERM/SIGINT) may take to finish replies in flight; the rest stays
+    /// pending for the next start (KASIP_SHUTDOWN_SECS, 8).
+    pub shutdown: Duration,
 }
 
 fn valid_token(t: &str) -> bool {
@@ -218,6 +221,10 @@ impl Config {
         if retention_days == 0 {
             return Err(ConfigError::Invalid { name: "KASIP_RETENTION_DAYS", problem: "must be at least 1".into() });
         }
+        let shutdown_secs: u64 = parse("KASIP_SHUTDOWN_SECS", env("KASIP_SHUTDOWN_SECS"), 8)?;
+        if !(1..=300).contains(&shutdown_secs) {
+            return Err(ConfigError::Invalid { name: "KASIP_SHUTDOWN_SECS", problem: "must be between 1 and 300".into() });
+        }
         Ok(Config {
             token,
             api_url,
@@ -229,6 +236,7 @@ impl Config {
             batch_max: parse("KASIP_BATCH_MAX", env("KASIP_BATCH_MAX"), 50)?,
             file_max_kb: parse("KASIP_FILE_MAX_KB", env("KASIP_FILE_MAX_KB"), 512)?,
             webapp_url,
+            shutdown: Duration::from_secs(shutdown_secs),
         })
     }
 }
@@ -252,6 +260,8 @@ mod tests {
         assert_eq!(c.rate_limit, 30);
         assert!(c.webhook.is_none());
         assert_eq!(c.retention, Duration::from_secs(90 * 86400));
+        assert_eq!(c.shutdown, Duration::from_secs(8));
+        assert!(cfg(&[("TELOXIDE_TOKEN", TOKEN), ("KASIP_SHUTDOWN_SECS", "0")]).is_err());
     }
 
     #[test]

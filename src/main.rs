@@ -92,9 +92,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    use std::io::IsTerminal;
+    // Colours only on a terminal (a log file or journald gets plain text), and never with NO_COLOR.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .init();
     match run() {
         Ok(code) => code,
@@ -129,9 +133,16 @@ async fn stop_signal() {
 }
 
 fn web_deps(catalog: Arc<Catalog>, db: &std::path::Path) -> anyhow::Result<kasip::web::Deps> {
-    let store = kasip::store::Store::open(db).with_context(|| format!("opening the database {}", db.display()))?;
+    let store = kasip::store::service::Storage::open(db).with_context(|| format!("opening the database {}", db.display()))?;
     let token = kasip::config::token_from_env(&|k: &str| std::env::var(k).ok()).unwrap_or(None);
     Ok(kasip::web::Deps { catalog, store: Some(Arc::new(store)), token, metrics: kasip::metrics::global() })
+}
+
+/// Commits what the web server queued (the query log) before the process ends.
+async fn close_store(store: Option<Arc<kasip::store::service::Storage>>) {
+    if let Some(s) = store {
+        s.close(std::time::Duration::from_secs(3)).await;
+    }
 }
 
 fn run() -> anyhow::Result<ExitCode> {
@@ -155,9 +166,11 @@ fn run() -> anyhow::Result<ExitCode> {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             rt.block_on(async {
                 let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+                let mut web_store = None;
                 let web = match http {
                     Some(h) => {
                         let deps = web_deps(catalog.clone(), &config.db)?;
+                        web_store = deps.store.clone();
                         let listener =
                             tokio::net::TcpListener::bind(h.listen).await.with_context(|| format!("listening on {} (KASIP_HTTP_LISTEN)", h.listen))?;
                         Some(tokio::spawn(kasip::web::serve_on(listener, h, deps, async {
@@ -171,6 +184,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 if let Some(w) = web {
                     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), w).await;
                 }
+                close_store(web_store).await;
                 result
             })?;
         }
@@ -182,8 +196,13 @@ fn run() -> anyhow::Result<ExitCode> {
             http.listen = listen;
             let db = PathBuf::from(env("KASIP_DB").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "kasip.db".into()));
             let deps = web_deps(catalog, &db)?;
+            let store = deps.store.clone();
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            rt.block_on(kasip::web::serve(http, deps, stop_signal()))?;
+            rt.block_on(async {
+                let served = kasip::web::serve(http, deps, stop_signal()).await;
+                close_store(store).await;
+                served
+            })?;
             tracing::info!("stopped");
         }
         Command::Match { json, csv, out, explain, lang, file, query } => {

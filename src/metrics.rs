@@ -37,7 +37,6 @@ pub struct Metrics {
     /// [source][kind]
     verdicts: [[AtomicU64; 3]; 2],
     rate_limited: AtomicU64,
-    log_dropped: AtomicU64,
 }
 
 fn kind_index(k: VerdictKind) -> usize {
@@ -84,10 +83,6 @@ impl Metrics {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn log_dropped(&self) {
-        self.log_dropped.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// Prometheus text exposition format 0.0.4.
     pub fn render(&self) -> String {
         let mut o = String::new();
@@ -124,9 +119,6 @@ impl Metrics {
         o.push_str("# HELP kasip_http_rate_limited_total Requests refused with 429 by the per-IP limit.\n");
         o.push_str("# TYPE kasip_http_rate_limited_total counter\n");
         let _ = writeln!(o, "kasip_http_rate_limited_total {}", self.rate_limited.load(Ordering::Relaxed));
-        o.push_str("# HELP kasip_query_log_dropped_total Queries not written to the query log because it was behind.\n");
-        o.push_str("# TYPE kasip_query_log_dropped_total counter\n");
-        let _ = writeln!(o, "kasip_query_log_dropped_total {}", self.log_dropped.load(Ordering::Relaxed));
         o
     }
 }

@@ -265,7 +265,11 @@ fn the_page_in_a_real_browser() {
 
     // Type, see the verdict appear as you type.
     b.open(&format!("{base}/?lang=en"));
-    assert_eq!(b.eval("document.querySelector('#q').labels.length === 1 && document.querySelector('#q').labels[0].innerText.length > 3"), json!(true), "the search box has a label");
+    assert_eq!(
+        b.eval("document.querySelector('#q').labels.length === 1 && document.querySelector('#q').labels[0].innerText.length > 3"),
+        json!(true),
+        "the search box has a label"
+    );
     b.eval("document.querySelector('#q').focus()");
     b.type_text("нейрохирург");
     b.wait(

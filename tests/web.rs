@@ -4,6 +4,7 @@
 
 use kasip::config::HttpConfig;
 use kasip::metrics::Metrics;
+use kasip::store::service::Storage;
 use kasip::store::Store;
 use kasip::web::{initdata, Deps};
 use kasip::{Catalog, Lang};
@@ -19,10 +20,17 @@ const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9";
 
 struct Server {
     base: String,
-    store: Arc<Store>,
+    db: std::path::PathBuf,
     metrics: &'static Metrics,
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    /// The database as the bot and `kasip report` read it.
+    fn store(&self) -> Store {
+        Store::open(&self.db).unwrap()
+    }
 }
 
 impl Drop for Server {
@@ -41,7 +49,8 @@ fn config(f: impl FnOnce(&mut HttpConfig)) -> HttpConfig {
 
 async fn start(cfg: HttpConfig, token: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("k.db")).unwrap());
+    let db = dir.path().join("k.db");
+    let store = Arc::new(Storage::open(&db).unwrap());
     // Each server its own counters, so tests running side by side do not see each other's.
     let metrics: &'static Metrics = Box::leak(Box::new(Metrics::new()));
     let token = token.then(|| kasip::config::token_from_env(&|k: &str| (k == "TELOXIDE_TOKEN").then(|| TOKEN.to_string())).unwrap().unwrap());
@@ -52,7 +61,7 @@ async fn start(cfg: HttpConfig, token: bool) -> Server {
     tokio::spawn(kasip::web::serve_on(listener, cfg, deps, async {
         let _ = rx.await;
     }));
-    Server { base: format!("http://{addr}"), store, metrics, _dir: dir, stop: Some(tx) }
+    Server { base: format!("http://{addr}"), db, metrics, _dir: dir, stop: Some(tx) }
 }
 
 async fn get(s: &Server, path: &str) -> (u16, HeaderMap, String) {
@@ -262,16 +271,16 @@ async fn webapp_lang_takes_only_telegrams_fresh_signature() {
     assert_eq!((r.status().as_u16(), r.json::<Value>().await.unwrap()["error"].as_str().map(String::from)), (401, Some("stale_init_data".into())));
     let r = send(good.replace("4242001", "4242002"), "kk").await.unwrap();
     assert_eq!(r.status(), 401, "a changed user id breaks the signature");
-    assert_eq!(s.store.user_lang(4242001).unwrap(), None, "nothing saved from refused data");
+    assert_eq!(s.store().user_lang(4242001).unwrap(), None, "nothing saved from refused data");
     let r = send(good.clone(), "xx").await.unwrap();
     assert_eq!(r.status(), 400);
     // Telegram's JavaScript name for it, and both names at once, are fine too.
     let r = c.post(format!("{}/api/v1/webapp/lang", s.base)).json(&json!({"initData": good, "init_data": good, "lang": "en"})).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(s.store.user_lang(4242001).unwrap(), Some(Lang::En));
+    assert_eq!(s.store().user_lang(4242001).unwrap(), Some(Lang::En));
     let r = send(good, "kk").await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(s.store.user_lang(4242001).unwrap(), Some(Lang::Kk), "the bot answers this user in Kazakh now");
+    assert_eq!(s.store().user_lang(4242001).unwrap(), Some(Lang::Kk), "the bot answers this user in Kazakh now");
     // Without a bot token the endpoint is off, and says so.
     let s = start(config(|_| {}), false).await;
     let r = reqwest::Client::new().post(format!("{}/api/v1/webapp/lang", s.base)).json(&json!({"init_data": "x", "lang": "kk"})).send().await.unwrap();
@@ -359,14 +368,14 @@ async fn queries_are_logged_anonymously_except_as_you_type() {
     get(&s, &format!("/api/v1/match?q={}&lang=ru&partial=1", q("нейро"))).await;
     let mut total = 0;
     for _ in 0..50 {
-        total = s.store.report(0, 10).unwrap().total;
+        total = s.store().report(0, 10).unwrap().total;
         if total > 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let r = s.store.report(0, 10).unwrap();
+    let r = s.store().report(0, 10).unwrap();
     assert_eq!((total, r.total, r.listed), (1, 1, 1), "only the finished query is logged");
     assert_eq!(r.top_codes[0].key, "2217-4-001");
 }

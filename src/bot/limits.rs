@@ -46,6 +46,13 @@ impl RateLimiter {
             Admission::Drop
         }
     }
+
+    /// Whether `user` is over the limit and already told, so anything more from them in this
+    /// window is dropped: checked before an update is even parsed.
+    pub fn blocked(&self, user: u64, now: Instant) -> bool {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        users.get(&user).is_some_and(|(start, n, warned)| *warned && *n > self.per_window && now.duration_since(*start) < WINDOW)
+    }
 }
 
 #[cfg(test)]
@@ -59,7 +66,9 @@ mod tests {
         assert_eq!(l.admit(1, 1, t), Admission::Allowed);
         assert_eq!(l.admit(1, 2, t), Admission::Allowed);
         assert_eq!(l.admit(1, 1, t), Admission::Warn);
+        assert!(!l.blocked(2, t));
         assert_eq!(l.admit(1, 1, t), Admission::Drop);
+        assert!(l.blocked(1, t) && !l.blocked(1, t + WINDOW));
         assert_eq!(l.admit(2, 1, t), Admission::Allowed, "other users are not affected");
         assert_eq!(l.admit(1, 1, t + WINDOW), Admission::Allowed);
     }

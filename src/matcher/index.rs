@@ -16,6 +16,7 @@ impl Matcher {
             vocab_ids: HashMap::default(),
             weight: Vec::new(),
             postings: Vec::new(),
+            posting_weights: Vec::new(),
             owner: Vec::new(),
             listed_vocab: Vec::new(),
             phrases: Vec::new(),
@@ -28,11 +29,13 @@ impl Matcher {
             place_markers: folded_set(&lex.place_markers),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
-            abbreviations: lex
-                .abbreviations
-                .iter()
-                .map(|a| ((a.exact_case, if a.exact_case { a.from.clone() } else { normalize::word(&a.from).folded }), normalize::words(&a.to)))
-                .collect(),
+            abbreviations: [true, false].map(|exact| {
+                lex.abbreviations
+                    .iter()
+                    .filter(|a| a.exact_case == exact)
+                    .map(|a| (if exact { a.from.clone() } else { normalize::word(&a.from).folded }, normalize::words(&a.to)))
+                    .collect()
+            }),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),
@@ -180,6 +183,19 @@ impl Matcher {
             }
             p.total = p.weights.iter().sum();
         }
+        self.posting_weights = self
+            .postings
+            .iter()
+            .enumerate()
+            .map(|(t, ps)| {
+                ps.iter()
+                    .map(|&p| {
+                        let ph = &self.phrases[p as usize];
+                        ph.tokens.iter().position(|&x| x as usize == t).map_or(0.0, |k| ph.weights[k])
+                    })
+                    .collect()
+            })
+            .collect();
         self.owner = self
             .postings
             .iter()

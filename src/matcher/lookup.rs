@@ -2,6 +2,12 @@
 
 use super::*;
 
+thread_local! {
+    /// Per vocabulary entry: how many of a word's bigram lists hold it, while one word is looked
+    /// up (all zero between lookups).
+    static COUNTS: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Fuzzy neighbours kept per word, best first: enough that ties at one edit are not cut off.
 const MAX_FUZZY_HITS: usize = 10;
 /// Stems up to this long also match the same stem one or two letters longer.
@@ -31,29 +37,51 @@ impl Matcher {
             return Vec::new();
         }
         // Candidates come from the bigram index, not a scan: a word within k edits keeps all but
-        // at most 3k of the query's bigrams (a swap breaks three), so it is in at least one of the
-        // 3k+1 rarest bigram lists. Then the length, the letter signature (k edits change at most
-        // 2k of its bits) and finally the edit distance.
+        // at most 3k of the query's q bigrams (a swap breaks three), so it stands in at least
+        // q − 3k of their lists (counted in a per-thread scratch array). Then the length, the
+        // letter signature (k edits change at most 2k of its bits) and finally the edit distance.
         let max_edits = (((1.0 - similarity::FUZZY_MIN) * (len + 3) as f32).floor() as usize).min(3);
         let sig = signature(stem);
         let max_bits = 2 * max_edits as u32;
         let lo = len.saturating_sub(max_edits).max(similarity::FUZZY_MIN_LEN);
         let mut lists: Vec<&[u32]> = bigrams(stem).iter().map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice)).collect();
+        let need = lists.len().saturating_sub(3 * max_edits).max(1);
+        // Every word holding `need` of the lists is in one of the `len − need + 1` shortest: those
+        // are counted in full, the long ones (common bigrams) only probed for those candidates.
         lists.sort_unstable_by_key(|l| l.len());
-        let mut cands: Vec<u32> = lists.iter().take(3 * max_edits + 1).flat_map(|l| l.iter().copied()).collect();
-        cands.sort_unstable();
-        cands.dedup();
+        let (short, long) = lists.split_at(lists.len() + 1 - need);
         let mut hits: Vec<(u32, f32)> = Vec::new();
-        for id in cands {
-            let vl = self.vocab_len[id as usize];
-            if vl < lo || vl > len + max_edits || (sig ^ self.sigs[id as usize]).count_ones() > max_bits {
-                continue;
+        COUNTS.with(|counts| {
+            let mut counts = counts.borrow_mut();
+            if counts.len() < self.vocab.len() {
+                counts.resize(self.vocab.len(), 0);
             }
-            let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, allow_prefix);
-            if s > 0.0 {
-                hits.push((id, s));
+            let mut touched: Vec<u32> = Vec::new();
+            for l in short {
+                for &id in *l {
+                    let c = &mut counts[id as usize];
+                    if *c == 0 {
+                        touched.push(id);
+                    }
+                    *c = c.saturating_add(1);
+                }
             }
-        }
+            for id in touched {
+                let mut c = std::mem::take(&mut counts[id as usize]) as usize;
+                let vl = self.vocab_len[id as usize];
+                if vl < lo || vl > len + max_edits || (sig ^ self.sigs[id as usize]).count_ones() > max_bits || c + long.len() < need {
+                    continue;
+                }
+                c += long.iter().filter(|l| l.binary_search(&id).is_ok()).count();
+                if c < need {
+                    continue;
+                }
+                let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, allow_prefix);
+                if s > 0.0 {
+                    hits.push((id, s));
+                }
+            }
+        });
         if allow_prefix && len >= 6 {
             self.prefix_neighbours(stem, len, 0, &mut hits);
         }

@@ -96,6 +96,11 @@ pub const MIN_RECALL: f32 = 0.2;
 pub const CONFIDENT: f32 = 0.95;
 /// An unknown word is also looked up as written (not stemmed) from this length.
 pub const AS_WRITTEN_MIN_LEN: usize = 6;
+/// Two words joined are looked up fuzzily only up to this many letters (`нейро хирург`).
+pub const JOIN_FUZZY_MAX: usize = 18;
+/// A listed specialty named first beside one that is not listed ("гематолог-трансфузиолог") is
+/// asked about when it scores within this of `LISTED_MIN`.
+pub const HEAD_MARGIN: f32 = 0.25;
 /// A question is never asked about candidates scoring below this.
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.
@@ -202,6 +207,8 @@ pub struct Matcher {
     vocab_ids: HashMap<String, u32>,
     weight: Vec<f32>,
     postings: Vec<Vec<u32>>,
+    /// Beside each posting, the weight of that word in that phrase.
+    posting_weights: Vec<Vec<f32>>,
     /// For each vocabulary entry, the one listed profession that alone uses it, if any
     /// (`неорганическ` → 2145-9-005): such a word identifies the profession on its own.
     owner: Vec<Option<u16>>,
@@ -218,8 +225,9 @@ pub struct Matcher {
     place_markers: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
-    /// Abbreviations by (typed in this exact case?, the form looked up) → their expansion.
-    abbreviations: HashMap<(bool, String), Vec<Word>>,
+    /// Abbreviations → their expansion: those read only in the exact case typed (`ПО`), then
+    /// those read in any case (by folded form).
+    abbreviations: [HashMap<String, Vec<Word>>; 2],
     unknown_weight: f32,
     pending_joined: Vec<(String, Target)>,
     /// Vocabulary ids in string order, for looking up the words a stem begins.
@@ -255,7 +263,9 @@ impl Matcher {
         for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
             // Every word as typed is known exactly, or the text as typed already reads as a
             // confident answer: other readings of it cannot be better.
-            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT) {
+            // Other readings are for text that as typed is mostly unreadable (`ghjuhfvvbcn`,
+            // `neirohirurg`): at least half its words unknown.
+            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words) {
                 break;
             }
             let sc = self.score_text(&text, None);

@@ -38,8 +38,29 @@ fn hard_boundary(c: char) -> bool {
 impl Matcher {
     /// Words of a text after abbreviations and stopwords, each flagged as qualifier or not (the
     /// reading used for the phrases of the index).
+    /// The same words `read_query` keeps, without the sentence analysis (it runs for every phrase
+    /// of the index at start-up).
     pub(super) fn analyze(&self, text: &str) -> Vec<(Word, bool)> {
-        self.read_query(text).toks.into_iter().map(|t| (t.word, t.qualifier)).collect()
+        let mut out = Vec::new();
+        for raw in text.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()) {
+            let w = normalize::word(raw);
+            let exact_abbreviation = self.abbreviations[0].contains_key(raw);
+            if !exact_abbreviation && (self.domain_markers.contains(&w.folded) || self.place_markers.contains(&w.folded)) {
+                continue;
+            }
+            let expanded = self.abbreviations[0].get(raw).or_else(|| self.abbreviations[1].get(&w.folded));
+            for w in expanded.cloned().unwrap_or_else(|| vec![w]) {
+                if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none() {
+                    continue;
+                }
+                let q = self.qualifiers.contains(&w.folded);
+                out.push((w, q));
+                if out.len() >= MAX_WORDS {
+                    return out;
+                }
+            }
+        }
+        out
     }
 
     /// Reads a query. Segments: `,` `;` `|` brackets `@` and sentence ends always separate (a
@@ -88,7 +109,7 @@ impl Matcher {
             request |= self.requests.contains(&w.folded);
             about_self |= self.self_markers.contains(&w.folded);
             // "ПО" (software) is an abbreviation, "по" a preposition: case decides, first.
-            let exact_abbreviation = self.abbreviations.contains_key(&(true, raw.to_string()));
+            let exact_abbreviation = self.abbreviations[0].contains_key(raw);
             if !exact_abbreviation && self.domain_markers.contains(&w.folded) {
                 (domain, place) = (true, false);
                 continue;
@@ -97,7 +118,7 @@ impl Matcher {
                 (domain, place) = (false, true);
                 continue;
             }
-            let expanded = self.abbreviations.get(&(true, raw.to_string())).or_else(|| self.abbreviations.get(&(false, w.folded.clone())));
+            let expanded = self.abbreviations[0].get(raw).or_else(|| self.abbreviations[1].get(&w.folded));
             let words = match expanded {
                 Some(to) => to.clone(),
                 None => vec![w],
@@ -140,6 +161,16 @@ mod tests {
         let dom: Vec<&str> = q.toks.iter().filter(|t| t.domain).map(|t| t.word.folded.as_str()).collect();
         assert_eq!(dom, ["поварскому", "делу"]);
         assert!(!q.toks.iter().find(|t| t.word.folded == "колледж").unwrap().domain);
+    }
+
+    #[test]
+    fn the_index_reads_words_as_queries_do() {
+        for text in ["Инженер по внедрению новой техники и технологии", "Бизнес-аналитик в области ИКТ", "архитектор ПО", "senior python developer"]
+        {
+            let a: Vec<String> = m().analyze(text).into_iter().map(|(w, _)| w.folded).collect();
+            let b: Vec<String> = m().read_query(text).toks.into_iter().map(|t| t.word.folded).collect();
+            assert_eq!(a, b, "{text}");
+        }
     }
 
     #[test]

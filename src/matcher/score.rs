@@ -13,6 +13,8 @@ pub(super) struct Scores {
     pub(super) distinct: Vec<bool>,
     /// Query words with no exact match in the vocabulary.
     pub(super) unknown: usize,
+    /// Words that are not qualifiers or context.
+    pub(super) words: usize,
     /// Words (not qualifiers) with some reading in the vocabulary: another reading of the query
     /// must read more words than this to replace it.
     pub(super) read: usize,
@@ -20,6 +22,12 @@ pub(super) struct Scores {
     pub(super) generic: (f32, Option<u16>),
     /// The message asks for a service rather than describing the writer's work.
     pub(super) request: bool,
+    /// The query words the best not-listed phrase explains.
+    pub(super) not_listed_mask: u32,
+    /// Per listed profession: the query words its phrases explain.
+    pub(super) listed_mask: Vec<u32>,
+    /// Whether the words are Latin (English titles put the head noun last).
+    pub(super) latin: bool,
     /// The best generic word stands with a modifier it does not explain (see `has_modifier`).
     pub(super) generic_modified: bool,
     /// Per listed profession: every word that matched it stands after a place marker
@@ -34,6 +42,12 @@ impl Scores {
         let l = self.listed.iter().copied().fold(0.0, f32::max);
         l.max(self.not_listed.0).max(self.generic.0)
     }
+}
+
+thread_local! {
+    /// Per phrase: covered weight and explained words, while one query is scored (all zero
+    /// between queries).
+    static ACC: std::cell::RefCell<Vec<(f32, u32)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// What `--explain` shows of one reading: each word with its role and readings, and every phrase
@@ -75,6 +89,7 @@ impl Matcher {
             distinct: vec![false; n],
             place_only: vec![false; n],
             listed_modified: vec![false; n],
+            listed_mask: vec![0; n],
             request: query.request,
             ..Default::default()
         };
@@ -123,6 +138,8 @@ impl Matcher {
         // query worth trying, and let two words typed apart be looked up fuzzily as one.
         let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
         sc.unknown = unknown.iter().filter(|u| **u).count();
+        sc.words = qwords.iter().filter(|q| !q.qualifier).count();
+        sc.latin = toks.iter().all(|t| t.word.folded.is_ascii());
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
@@ -136,11 +153,11 @@ impl Matcher {
             let stem = format!("{}{}", toks[i].word.folded, qwords[i + 1].stem);
             // Two words joined must spell a known word, not merely begin like one; a typo in the
             // joined form is only looked for when one of the parts is not a known word itself.
-            let hits = if unknown[i] || unknown[i + 1] {
-                self.lookup(&stem, stem.chars().count(), false)
-            } else {
-                self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
-            };
+            let joined_len = stem.chars().count();
+            // (Not for a qualifier or context word beside an unknown one: "senior kafka" is no
+            // typo of anything, and long joins cost the most to look up.)
+            let fuzzy = (unknown[i] || unknown[i + 1]) && !qwords[i].qualifier && !qwords[i + 1].qualifier && joined_len <= JOIN_FUZZY_MAX;
+            let hits = if fuzzy { self.lookup(&stem, joined_len, false) } else { self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default() };
             if !hits.is_empty() {
                 units.push(Unit { first: i, last: i + 1, hits });
             }
@@ -176,28 +193,36 @@ impl Matcher {
                 e.1 |= words;
             }
         }
+        // Accumulate each phrase's covered weight and the words it explains over the postings
+        // of what the query read: one pass, an addition per posting (the scratch space is kept
+        // per thread between queries).
         let mut reached: Vec<Reached> = Vec::new();
-        let mut seen = HashSet::default();
-        for &id in read.keys() {
-            for &p in &self.postings[id as usize] {
-                if !seen.insert(p) {
-                    continue;
-                }
-                let phrase = &self.phrases[p as usize];
-                let (mut covered, mut mask) = (0.0, 0u32);
-                for (t, w) in phrase.tokens.iter().zip(&phrase.weights) {
-                    if let Some(&(s, m)) = read.get(t) {
-                        covered += w * s;
-                        mask |= m;
+        ACC.with(|acc| {
+            let mut acc = acc.borrow_mut();
+            if acc.len() < self.phrases.len() {
+                acc.resize(self.phrases.len(), (0.0, 0));
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for (&id, &(s, m)) in &read {
+                for (&p, &w) in self.postings[id as usize].iter().zip(&self.posting_weights[id as usize]) {
+                    let e = &mut acc[p as usize];
+                    if e.1 == 0 {
+                        touched.push(p);
                     }
+                    e.0 += w * s;
+                    e.1 |= m;
                 }
+            }
+            for p in touched {
+                let (covered, mask) = std::mem::take(&mut acc[p as usize]);
+                let phrase = &self.phrases[p as usize];
                 let recall = if phrase.total > 0.0 { covered / phrase.total } else { 0.0 };
                 // A phrase the query covers this little cannot matter for any answer.
                 if recall >= MIN_RECALL || matches!(phrase.target, Target::Listed(_)) {
                     reached.push(Reached { phrase: p, recall, mask });
                 }
             }
-        }
+        });
         // Which words other occupations claim: a word that completes a phrase of some target is
         // that target's; for any other target it is a contradiction, not context.
         // Each claim keeps the words of the claiming phrase (see `precision_of`).
@@ -374,6 +399,7 @@ impl Matcher {
                 Target::NotListed(g) => {
                     if s > sc.not_listed.0 {
                         sc.not_listed = (s, Some(g));
+                        sc.not_listed_mask = r.mask;
                     }
                 }
                 Target::Generic(g) => {
@@ -390,6 +416,7 @@ impl Matcher {
                 let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
                 sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
                 sc.listed_modified[i] = has_modifier(masks[i]);
+                sc.listed_mask[i] = masks[i];
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
                 if precision >= PARTIAL_PRECISION_MIN {
                     sc.partial[i] = distinct_recall[i];

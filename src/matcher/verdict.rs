@@ -28,6 +28,20 @@ impl Matcher {
             return self.not_listed(cleaned, &ranked, None, Reason::Request);
         }
         if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
+            // Two specialties named together ("гематолог-трансфузиолог", "онколог-маммолог"):
+            // when the listed one is the head — first in Russian and Kazakh, last in English —
+            // the person may well be that specialist: ask rather than refuse.
+            if let Some(best) = ranked.first().filter(|c| c.score >= LISTED_MIN - HEAD_MARGIN) {
+                let lm = sc.listed_mask[self.index_of(&best.code)];
+                let nm = sc.not_listed_mask;
+                let listed_head = lm & nm == 0
+                    && lm != 0
+                    && nm != 0
+                    && if sc.latin { lm.leading_zeros() < nm.leading_zeros() } else { lm.trailing_zeros() < nm.trailing_zeros() };
+                if listed_head {
+                    return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
+                }
+            }
             return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
         }
         // Nothing off the list is plausible: a question among listed professions would be
@@ -127,7 +141,8 @@ impl Matcher {
         let in_field = |c: &Candidate| field.is_none_or(|f| self.catalog.profession(&c.code).is_some_and(|p| p.fields.iter().any(|x| x == f)));
         let mut near: Vec<Candidate> =
             ranked.iter().filter(|c| c.score >= NEAR_STRONG || (c.score >= NEAR_MIN && in_field(c))).take(NEAR_CANDIDATES).cloned().collect();
-        if near.len() < NEAR_CANDIDATES && reason != Reason::NotUnderstood {
+        // (Only for a short query naming an occupation: it searches every listed word.)
+        if near.len() < NEAR_CANDIDATES && reason == Reason::OtherOccupation && cleaned.split_whitespace().count() <= 3 {
             let stems: Vec<String> =
                 self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
             for id in &self.listed_vocab {

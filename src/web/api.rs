@@ -343,9 +343,11 @@ pub(super) async fn webapp_lang(State(s): State<Shared>, headers: HeaderMap, bod
         let code = if e == super::initdata::InitDataError::Stale { "stale_init_data" } else { "bad_init_data" };
         ApiError::new(StatusCode::UNAUTHORIZED, code, e.to_string())
     })?;
-    store.set_user_lang(user.id, lang).map_err(|e| {
-        tracing::warn!(error = %e, "could not save a Mini App language choice");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the choice could not be saved; try again")
-    })?;
+    // Saved for the bot too; answered once it is committed, so "ok" means it is on disk.
+    store.set_lang(user.id, lang);
+    if !store.flush(std::time::Duration::from_secs(3)).await {
+        tracing::warn!("a Mini App language choice is not committed yet (the database is busy)");
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the choice could not be saved yet; try again"));
+    }
     Ok(Json(serde_json::json!({"ok": true, "lang": lang})).into_response())
 }

@@ -16,7 +16,8 @@ use crate::config::{HttpConfig, Token};
 use crate::lang::Lang;
 use crate::matcher::{Matcher, Verdict};
 use crate::metrics::Metrics;
-use crate::store::Store;
+use crate::store::service::Storage;
+use crate::store::LogRow;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -25,10 +26,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Instant;
-use tracing::{info, warn};
+use tracing::info;
 
 /// Longest query accepted, in characters (the matcher reads the first 256).
 pub const QUERY_MAX_CHARS: usize = 500;
@@ -36,8 +36,6 @@ pub const QUERY_MAX_CHARS: usize = 500;
 pub const MAX_QUERIES: usize = 1000;
 /// Most rows in one CSV/XLSX posted to `/api/v1/match`.
 pub const MAX_ROWS: usize = 5000;
-/// Queries waiting for the query log; past this they are dropped (and counted), never waited for.
-const LOG_BACKLOG: usize = 10_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -50,20 +48,12 @@ pub enum WebError {
 /// What the web server is built from.
 pub struct Deps {
     pub catalog: Arc<Catalog>,
-    /// The bot's database: the anonymous query log, and the language a Mini App user picks.
-    pub store: Option<Arc<Store>>,
+    /// The bot's database (its writer thread commits in batches, off the answer's path): the
+    /// anonymous query log, and the language a Mini App user picks.
+    pub store: Option<Arc<Storage>>,
     /// The bot token, to validate Telegram Mini App initData (without it that endpoint is off).
     pub token: Option<Token>,
     pub metrics: &'static Metrics,
-}
-
-/// One query for the log: time, language, verdict, code, text (nothing about who asked).
-struct LogEntry {
-    at: i64,
-    lang: Lang,
-    verdict: &'static str,
-    code: Option<String>,
-    query: String,
 }
 
 /// Recent verdicts by query text: popular occupations and the page's as-you-type prefixes repeat,
@@ -109,9 +99,8 @@ pub(crate) struct AppState {
     config: HttpConfig,
     limiter: limit::RateLimiter,
     metrics: &'static Metrics,
-    store: Option<Arc<Store>>,
+    store: Option<Arc<Storage>>,
     token: Option<Token>,
-    log: Option<SyncSender<LogEntry>>,
     page: page::Page,
 }
 
@@ -119,28 +108,6 @@ type Shared = Arc<AppState>;
 
 impl AppState {
     fn new(config: HttpConfig, deps: Deps) -> AppState {
-        // The log is written by its own thread: a slow disk never slows an answer down.
-        let log = deps.store.clone().map(|store| {
-            let (tx, rx) = sync_channel::<LogEntry>(LOG_BACKLOG);
-            std::thread::Builder::new()
-                .name("kasip-web-log".into())
-                .spawn(move || {
-                    for e in rx {
-                        if let Err(err) = store.log_query(e.at, e.lang, e.verdict, e.code.as_deref(), &e.query) {
-                            warn!(error = %err, "could not log a web query");
-                        }
-                    }
-                })
-                .map(|_| tx)
-        });
-        let log = match log {
-            Some(Ok(tx)) => Some(tx),
-            Some(Err(e)) => {
-                warn!(error = %e, "no query log thread; web queries are not logged");
-                None
-            }
-            None => None,
-        };
         AppState {
             matcher: Matcher::new(deps.catalog.clone()),
             cache: VerdictCache::new(config.cache_entries),
@@ -151,7 +118,6 @@ impl AppState {
             metrics: deps.metrics,
             store: deps.store,
             token: deps.token,
-            log,
         }
     }
 
@@ -166,12 +132,14 @@ impl AppState {
         if partial {
             return;
         }
-        if let Some(tx) = &self.log {
-            let e =
-                LogEntry { at: crate::store::now(), lang, verdict: v.kind.as_str(), code: v.code.as_ref().map(|c| c.to_string()), query: query.to_string() };
-            if let Err(TrySendError::Full(_)) = tx.try_send(e) {
-                self.metrics.log_dropped();
-            }
+        if let Some(store) = &self.store {
+            store.log(LogRow {
+                at: crate::store::now(),
+                lang,
+                verdict: v.kind.as_str(),
+                code: v.code.as_ref().map(|c| c.to_string()),
+                query: query.to_string(),
+            });
         }
     }
 }

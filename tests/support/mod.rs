@@ -46,6 +46,10 @@ struct Inner {
     fail_every: Option<usize>,
     too_many_left: usize,
     tokens_seen: Vec<String>,
+    /// While set, reply calls wait, then fail unrecorded (a call in flight when the bot dies).
+    hold: bool,
+    /// The next getUpdates answers 409, as Telegram does when another instance polls.
+    conflict_next: bool,
 }
 
 #[derive(Clone)]
@@ -93,6 +97,29 @@ impl StandIn {
 
     pub fn fail_every(&self, n: usize) {
         self.inner.lock().unwrap().fail_every = Some(n);
+    }
+
+    /// Every sendMessage fails with 500 while on (a Bot API outage).
+    pub fn outage(&self, on: bool) {
+        self.inner.lock().unwrap().fail_every = if on { Some(1) } else { None };
+    }
+
+    pub fn hold(&self, on: bool) {
+        self.inner.lock().unwrap().hold = on;
+    }
+
+    pub fn conflict_next(&self) {
+        self.inner.lock().unwrap().conflict_next = true;
+    }
+
+    /// Updates pushed but not yet confirmed by a getUpdates offset.
+    pub fn unconfirmed(&self) -> usize {
+        self.inner.lock().unwrap().queue.len()
+    }
+
+    /// Number of getUpdates calls so far.
+    pub fn polls(&self) -> usize {
+        self.calls().iter().filter(|c| c.method == "getupdates").count()
     }
 
     pub fn too_many_requests(&self, n: usize) {
@@ -168,6 +195,14 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
             )
         }
         "getupdates" => {
+            if std::mem::take(&mut s.inner.lock().unwrap().conflict_next) {
+                record(false);
+                return (
+                    StatusCode::CONFLICT,
+                    axum::Json(json!({"ok": false, "error_code": 409, "description": "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"})),
+                )
+                    .into_response();
+            }
             let offset = parsed["offset"].as_i64().unwrap_or(0);
             let limit = parsed["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
             let timeout = parsed["timeout"].as_u64().unwrap_or(0).min(1);
@@ -195,6 +230,13 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
             }
         }
         "sendmessage" | "editmessagetext" | "senddocument" => {
+            if s.inner.lock().unwrap().hold {
+                while s.inner.lock().unwrap().hold {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"ok": false, "error_code": 500, "description": "Internal Server Error"})))
+                    .into_response();
+            }
             if method == "sendmessage" {
                 let mut i = s.inner.lock().unwrap();
                 i.send_count += 1;
@@ -303,6 +345,11 @@ impl Kasip {
     }
 
     pub fn start_binary(binary: &std::path::Path, stand_in: &StandIn, db: &std::path::Path, extra_env: &[(&str, &str)]) -> Kasip {
+        Self::start_limited(binary, stand_in, db, extra_env, None)
+    }
+
+    /// Starts `kasip` with at most `nofile` open files (like `prlimit --nofile`).
+    pub fn start_limited(binary: &std::path::Path, stand_in: &StandIn, db: &std::path::Path, extra_env: &[(&str, &str)], nofile: Option<u64>) -> Kasip {
         let log = db.with_extension("log");
         let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let mut cmd = Command::new(binary);
@@ -315,6 +362,19 @@ impl Kasip {
             .stderr(log_file);
         for (k, v) in extra_env {
             cmd.env(k, v);
+        }
+        if let Some(n) = nofile {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let lim = libc::rlimit { rlim_cur: n as libc::rlim_t, rlim_max: n as libc::rlim_t };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
         }
         Kasip { child: cmd.spawn().unwrap(), log }
     }
@@ -336,6 +396,44 @@ impl Kasip {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// SIGTERM and waits at most `secs`; `None` if still running then (it is then killed).
+    pub fn stop_within(mut self, secs: f64) -> (Option<std::process::ExitStatus>, Duration) {
+        let t = Instant::now();
+        // SAFETY: sending a signal to our own child process; no memory is involved.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (Some(status), t.elapsed());
+            }
+            if t.elapsed().as_secs_f64() > secs {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return (None, t.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: the process dies at once, whatever it was doing.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the process to exit by itself, at most `secs`.
+    pub fn wait_exit(&mut self, secs: u64) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     pub fn pid(&self) -> u32 {
