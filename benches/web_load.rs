@@ -148,6 +148,8 @@ async fn main() {
     let rss = peak_rss_kb(server.id());
     let _ = Command::new("kill").arg("-INT").arg(server.id().to_string()).status();
     let _ = server.wait();
+    // What reached the query log (the server commits what is queued when it stops).
+    let logged = kasip::store::Store::open(&dir.path().join("load.db")).and_then(|s| s.report(0, 1)).map(|r| r.total).unwrap_or(-1);
     all.sort_unstable();
     println!(
         "web load: GET /api/v1/match, {} queries in rotation, {connections} keep-alive connections, {secs} s (after 1 s warm-up), verdict cache {}, query log {}",
@@ -160,6 +162,7 @@ async fn main() {
     if !all.is_empty() {
         println!("latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", pct(&all, 0.5), pct(&all, 0.99), *all.last().unwrap() as f64 / 1000.0);
     }
+    println!("query log rows written: {logged}");
     match rss {
         Some(kb) => println!("server peak resident memory: {:.1} MB", kb as f64 / 1024.0),
         None => println!("server peak resident memory: unknown (no /proc)"),
