@@ -98,6 +98,9 @@ pub const CONFIDENT: f32 = 0.95;
 pub const AS_WRITTEN_MIN_LEN: usize = 6;
 /// Two words joined are looked up fuzzily only up to this many letters (`нейро хирург`).
 pub const JOIN_FUZZY_MAX: usize = 18;
+/// A listed specialty named first beside one that is not listed ("гематолог-трансфузиолог") is
+/// asked about when it scores within this of `LISTED_MIN`.
+pub const HEAD_MARGIN: f32 = 0.25;
 /// A question is never asked about candidates scoring below this.
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.

@@ -22,6 +22,12 @@ pub(super) struct Scores {
     pub(super) generic: (f32, Option<u16>),
     /// The message asks for a service rather than describing the writer's work.
     pub(super) request: bool,
+    /// The query words the best not-listed phrase explains.
+    pub(super) not_listed_mask: u32,
+    /// Per listed profession: the query words its phrases explain.
+    pub(super) listed_mask: Vec<u32>,
+    /// Whether the words are Latin (English titles put the head noun last).
+    pub(super) latin: bool,
     /// The best generic word stands with a modifier it does not explain (see `has_modifier`).
     pub(super) generic_modified: bool,
     /// Per listed profession: every word that matched it stands after a place marker
@@ -83,6 +89,7 @@ impl Matcher {
             distinct: vec![false; n],
             place_only: vec![false; n],
             listed_modified: vec![false; n],
+            listed_mask: vec![0; n],
             request: query.request,
             ..Default::default()
         };
@@ -132,6 +139,7 @@ impl Matcher {
         let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
         sc.unknown = unknown.iter().filter(|u| **u).count();
         sc.words = qwords.iter().filter(|q| !q.qualifier).count();
+        sc.latin = toks.iter().all(|t| t.word.folded.is_ascii());
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
@@ -391,6 +399,7 @@ impl Matcher {
                 Target::NotListed(g) => {
                     if s > sc.not_listed.0 {
                         sc.not_listed = (s, Some(g));
+                        sc.not_listed_mask = r.mask;
                     }
                 }
                 Target::Generic(g) => {
@@ -407,6 +416,7 @@ impl Matcher {
                 let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
                 sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
                 sc.listed_modified[i] = has_modifier(masks[i]);
+                sc.listed_mask[i] = masks[i];
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
                 if precision >= PARTIAL_PRECISION_MIN {
                     sc.partial[i] = distinct_recall[i];

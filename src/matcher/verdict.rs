@@ -28,6 +28,20 @@ impl Matcher {
             return self.not_listed(cleaned, &ranked, None, Reason::Request);
         }
         if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
+            // Two specialties named together ("гематолог-трансфузиолог", "онколог-маммолог"):
+            // when the listed one is the head — first in Russian and Kazakh, last in English —
+            // the person may well be that specialist: ask rather than refuse.
+            if let Some(best) = ranked.first().filter(|c| c.score >= LISTED_MIN - HEAD_MARGIN) {
+                let lm = sc.listed_mask[self.index_of(&best.code)];
+                let nm = sc.not_listed_mask;
+                let listed_head = lm & nm == 0
+                    && lm != 0
+                    && nm != 0
+                    && if sc.latin { lm.leading_zeros() < nm.leading_zeros() } else { lm.trailing_zeros() < nm.trailing_zeros() };
+                if listed_head {
+                    return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
+                }
+            }
             return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
         }
         // Nothing off the list is plausible: a question among listed professions would be
