@@ -78,7 +78,7 @@ pub fn formatter(catalog: &Catalog, json: bool, lang: Lang) -> Formatter<'_> {
             let mut s = format!("> {}\n{}", crate::reply::quote(q), r.text);
             for b in r.buttons.iter().flatten() {
                 let label = match crate::reply::Callback::decode(&b.data, catalog) {
-                    Some(crate::reply::Callback::Profession(code)) => {
+                    Some(crate::reply::Callback::Profession(code) | crate::reply::Callback::Answer(code)) => {
                         catalog.profession(&code).map_or_else(|| b.text.clone(), |p| format!("{} · {}", p.code, p.name.get(lang)))
                     }
                     _ => b.text.clone(),

@@ -62,7 +62,8 @@ pub struct Config {
     pub admins: Vec<u64>,
     /// Query log and language choices older than this are deleted (KASIP_RETENTION_DAYS, 90).
     pub retention: Duration,
-    /// Messages (batch lines count one each) a user may send per minute (KASIP_RATE_LIMIT, 30).
+    /// Messages a user may send per minute (KASIP_RATE_LIMIT, 30); their lines are limited to two
+    /// full batches a minute, and the first message of a minute is always answered.
     pub rate_limit: u32,
     /// Lines answered from one message (KASIP_BATCH_MAX, 50).
     pub batch_max: usize,

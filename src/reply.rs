@@ -8,7 +8,8 @@ use crate::matcher::{Reason, Verdict, VerdictKind};
 
 /// Professions per page of `/list`.
 pub const LIST_PAGE: usize = 8;
-/// Button labels longer than this are cut (Telegram shows about this much on a phone).
+/// Button labels longer than this are shortened (Telegram shows about this much on a phone); only
+/// the name is, never a code or a count.
 const BUTTON_CHARS: usize = 60;
 /// A query quoted back to the user is cut to this many characters.
 const QUOTE_CHARS: usize = 60;
@@ -30,16 +31,34 @@ pub struct Reply {
 /// anything unknown is `None`, and the bot answers that the button is out of date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callback {
+    /// A profession offered under an answer (near professions under ❌, other fitting codes under
+    /// ✅): shown in a new message, so the answer it was offered under stays as it was.
     Profession(Code),
+    /// A candidate chosen to answer an unsure question: the question becomes the answer.
+    Answer(Code),
+    /// "No, something else" under a one-candidate question: ask to rephrase.
+    Rephrase,
+    /// A profession picked on a `/list` page: shown in place, with a button back to that page.
+    ListProfession {
+        code: Code,
+        field: usize,
+        page: usize,
+    },
     Lang(Lang),
     ListFields,
-    ListField { field: usize, page: usize },
+    ListField {
+        field: usize,
+        page: usize,
+    },
 }
 
 impl Callback {
     pub fn encode(&self) -> String {
         match self {
             Callback::Profession(c) => format!("p:{c}"),
+            Callback::Answer(c) => format!("a:{c}"),
+            Callback::Rephrase => "r".into(),
+            Callback::ListProfession { code, field, page } => format!("lp:{code}:{field}:{page}"),
             Callback::Lang(l) => format!("l:{l}"),
             Callback::ListFields => "f".into(),
             Callback::ListField { field, page } => format!("f:{field}:{page}"),
@@ -47,19 +66,17 @@ impl Callback {
     }
 
     pub fn decode(data: &str, catalog: &Catalog) -> Option<Callback> {
-        let mut parts = data.splitn(3, ':');
-        match (parts.next()?, parts.next(), parts.next()) {
-            ("p", Some(code), None) => {
-                let code = Code::parse_canonical(code)?;
-                catalog.profession(&code).map(|p| Callback::Profession(p.code.clone()))
-            }
-            ("l", Some(l), None) => l.parse().ok().map(Callback::Lang),
-            ("f", None, None) => Some(Callback::ListFields),
-            ("f", Some(f), Some(p)) => {
-                let field: usize = f.parse().ok()?;
-                let page: usize = p.parse().ok()?;
-                (field < catalog.fields.len()).then_some(Callback::ListField { field, page })
-            }
+        let listed = |code: &str| Code::parse_canonical(code).and_then(|c| catalog.profession(&c)).map(|p| p.code.clone());
+        let field = |f: &str| f.parse::<usize>().ok().filter(|f| *f < catalog.fields.len());
+        let parts: Vec<&str> = data.split(':').collect();
+        match parts.as_slice() {
+            ["p", code] => listed(code).map(Callback::Profession),
+            ["a", code] => listed(code).map(Callback::Answer),
+            ["r"] => Some(Callback::Rephrase),
+            ["lp", code, f, p] => Some(Callback::ListProfession { code: listed(code)?, field: field(f)?, page: p.parse().ok()? }),
+            ["l", l] => l.parse().ok().map(Callback::Lang),
+            ["f"] => Some(Callback::ListFields),
+            ["f", f, p] => Some(Callback::ListField { field: field(f)?, page: p.parse().ok()? }),
             _ => None,
         }
     }
@@ -81,12 +98,19 @@ pub fn quote(query: &str) -> String {
     cut(one_line.split_whitespace().collect::<Vec<_>>().join(" ").as_str(), QUOTE_CHARS)
 }
 
-fn profession_button(p: &Profession, lang: Lang) -> Button {
-    Button { text: cut(&format!("{} · {}", p.name.get(lang), p.code), BUTTON_CHARS), data: Callback::Profession(p.code.clone()).encode() }
+/// `{code} · {name}`: the code first and whole; a long name is shortened to fit.
+fn profession_button(p: &Profession, lang: Lang, cb: Callback) -> Button {
+    let code = p.code.as_str();
+    let name = cut(p.name.get(lang), BUTTON_CHARS.saturating_sub(code.chars().count() + 3).max(8));
+    Button { text: format!("{code} · {name}"), data: cb.encode() }
 }
 
-fn candidate_buttons(v: &Verdict, catalog: &Catalog, lang: Lang) -> Vec<Vec<Button>> {
-    v.candidates.iter().filter_map(|c| catalog.profession(&c.code)).map(|p| vec![profession_button(p, lang)]).collect()
+fn candidates<'a>(v: &'a Verdict, catalog: &'a Catalog) -> impl Iterator<Item = &'a Profession> {
+    v.candidates.iter().filter_map(|c| catalog.profession(&c.code))
+}
+
+fn candidate_buttons(v: &Verdict, catalog: &Catalog, lang: Lang, cb: fn(Code) -> Callback) -> Vec<Vec<Button>> {
+    candidates(v, catalog).map(|p| vec![profession_button(p, lang, cb(p.code.clone()))]).collect()
 }
 
 /// An education field's name as Kasip shows it: the nominative from the locales (`field-<id>`);
@@ -152,20 +176,32 @@ pub fn verdict(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> Reply
                 if v.reason == Reason::OneOf && !others.candidates.is_empty() {
                     r.text.push_str("\n\n");
                     r.text.push_str(&t(lang, "listed-one-of", &[]));
-                    r.buttons = candidate_buttons(&others, catalog, lang);
+                    r.buttons = candidate_buttons(&others, catalog, lang, Callback::Profession);
                 }
                 r
             }
             None => Reply { text: t(lang, "error", &[]), buttons: Vec::new() },
         },
         VerdictKind::Unsure => {
+            // One candidate: a yes/no question, not a list of one.
+            if let [p] = candidates(v, catalog).collect::<Vec<_>>().as_slice() {
+                let text = match &v.reason {
+                    Reason::CodeGroup(code) => format!("{}\n", t(lang, "unsure-code-group", &[("code", code.into())])),
+                    _ => String::new(),
+                } + &t(lang, "unsure-one", &[("name", p.name.get(lang).into()), ("code", p.code.as_str().into())]);
+                let buttons = vec![vec![
+                    Button { text: t(lang, "btn-yes", &[]), data: Callback::Answer(p.code.clone()).encode() },
+                    Button { text: t(lang, "btn-no-other", &[]), data: Callback::Rephrase.encode() },
+                ]];
+                return Reply { text, buttons };
+            }
             let text = match &v.reason {
                 Reason::Generic => t(lang, "unsure-generic", &[]),
                 Reason::Ambiguous => t(lang, "unsure-ambiguous", &[]),
                 Reason::CodeGroup(code) => t(lang, "unsure-code-group", &[("code", code.into())]),
                 _ => t(lang, "unsure-weak", &[]),
             };
-            Reply { text, buttons: candidate_buttons(v, catalog, lang) }
+            Reply { text, buttons: candidate_buttons(v, catalog, lang, Callback::Answer) }
         }
         VerdictKind::NotListed => {
             let mut text = match &v.reason {
@@ -184,9 +220,47 @@ pub fn verdict(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> Reply
                 text.push_str("\n\n");
                 text.push_str(&t(lang, "near-title", &[]));
             }
-            Reply { text, buttons: candidate_buttons(v, catalog, lang) }
+            Reply { text, buttons: candidate_buttons(v, catalog, lang, Callback::Profession) }
         }
     }
+}
+
+/// A reply where buttons cannot go (an inline result posts text only): the professions its buttons
+/// offer are listed under its text, code and name, so a heading never ends the text.
+pub fn without_buttons(r: &Reply, catalog: &Catalog, lang: Lang) -> String {
+    let mut text = r.text.clone();
+    for b in r.buttons.iter().flatten() {
+        if let Some(Callback::Profession(c) | Callback::Answer(c) | Callback::ListProfession { code: c, .. }) = Callback::decode(&b.data, catalog) {
+            if let Some(p) = catalog.profession(&c) {
+                text.push_str(&format!("\n• {} {}", p.code, p.name.get(lang)));
+            }
+        }
+    }
+    text
+}
+
+/// A profession picked on a `/list` page, with a button back to that page.
+pub fn list_profession(p: &Profession, catalog: &Catalog, lang: Lang, field: usize, page: usize) -> Reply {
+    let mut r = profession(p, catalog, lang);
+    r.buttons = vec![vec![Button { text: t(lang, "btn-back", &[]), data: Callback::ListField { field, page }.encode() }]];
+    r
+}
+
+/// "No, something else": how to ask again.
+pub fn rephrase(lang: Lang) -> Reply {
+    Reply { text: t(lang, "rephrase-ask", &[]), buttons: Vec::new() }
+}
+
+/// What the flood limit refused and when to retry: too many lines (`Some((in the message, left
+/// this minute))`), or too many messages.
+pub fn flood(lines: Option<(u32, u32)>, retry_secs: u64, lang: Lang) -> Reply {
+    let text = match lines {
+        Some((asked, left)) => {
+            t(lang, "flood-lines", &[("lines", i64::from(asked).into()), ("left", i64::from(left).into()), ("secs", (retry_secs as i64).into())])
+        }
+        None => t(lang, "flood", &[("secs", (retry_secs as i64).into())]),
+    };
+    Reply { text, buttons: Vec::new() }
 }
 
 /// `/list`: the education fields as buttons.
@@ -196,10 +270,10 @@ pub fn list_fields(catalog: &Catalog, lang: Lang) -> Reply {
         .by_field()
         .into_iter()
         .map(|(i, (f, members))| {
-            vec![Button {
-                text: cut(&format!("{} ({})", field_name(f, lang), members.len()), BUTTON_CHARS),
-                data: Callback::ListField { field: i, page: 0 }.encode(),
-            }]
+            // The count is kept whole; only the name is shortened.
+            let count = format!(" ({})", members.len());
+            let name = cut(&field_name(f, lang), BUTTON_CHARS.saturating_sub(count.chars().count()));
+            vec![Button { text: format!("{name}{count}"), data: Callback::ListField { field: i, page: 0 }.encode() }]
         })
         .collect();
     Reply { text, buttons }
@@ -213,7 +287,12 @@ pub fn list_field(catalog: &Catalog, lang: Lang, field: usize, page: usize) -> R
     let pages = members.len().div_ceil(LIST_PAGE).max(1);
     let page = page.min(pages - 1);
     let text = t(lang, "list-field", &[("field", field_name(f, lang).as_str().into()), ("page", (page + 1).into()), ("pages", pages.into())]);
-    let mut buttons: Vec<Vec<Button>> = members.iter().skip(page * LIST_PAGE).take(LIST_PAGE).map(|p| vec![profession_button(p, lang)]).collect();
+    let mut buttons: Vec<Vec<Button>> = members
+        .iter()
+        .skip(page * LIST_PAGE)
+        .take(LIST_PAGE)
+        .map(|p| vec![profession_button(p, lang, Callback::ListProfession { code: p.code.clone(), field, page })])
+        .collect();
     let mut nav = Vec::new();
     if page > 0 {
         nav.push(Button { text: t(lang, "btn-prev", &[]), data: Callback::ListField { field, page: page - 1 }.encode() });
@@ -299,18 +378,126 @@ mod tests {
         let v = m.match_query("врач");
         let r = verdict(&v, "врач", &c, Lang::Kk);
         assert_eq!(r.buttons.len(), v.candidates.len());
-        assert!(r.buttons[0][0].data.starts_with("p:"));
+        assert!(r.buttons[0][0].data.starts_with("a:"), "an unsure question's candidate answers it");
+    }
+
+    #[test]
+    fn one_candidate_is_a_yes_no_question() {
+        let (c, m) = setup();
+        let v = m.match_query("звукорежиссёр");
+        assert_eq!(v.candidates.len(), 1, "{v:?}");
+        for (lang, asks) in [(Lang::Ru, "Вы имели в виду «Звукооператор» (3521-2-004)?"), (Lang::En, "Did you mean"), (Lang::Kk, "айттыңыз ба?")]
+        {
+            let r = verdict(&v, "звукорежиссёр", &c, lang);
+            assert!(r.text.contains(asks), "{}", r.text);
+            for choose in ["выберите", "choose", "таңдаңыз", "одну из", "one of", "бірін"] {
+                assert!(!r.text.to_lowercase().contains(choose), "{}", r.text);
+            }
+            let data: Vec<&str> = r.buttons.iter().flatten().map(|b| b.data.as_str()).collect();
+            assert_eq!(data, ["a:3521-2-004", "r"]);
+        }
+        assert_eq!(verdict(&v, "звукорежиссёр", &c, Lang::En).buttons[0][1].text, "No, something else");
+        assert!(rephrase(Lang::Ru).text.contains("иначе"));
+    }
+
+    #[test]
+    fn offered_professions_open_below_and_candidates_answer_in_place() {
+        let (c, m) = setup();
+        let cbs = |q: &str| -> Vec<Callback> {
+            verdict(&m.match_query(q), q, &c, Lang::Ru).buttons.iter().flatten().filter_map(|b| Callback::decode(&b.data, &c)).collect()
+        };
+        // Near professions under ❌ and other fitting codes under ✅: a new message, the answer stays.
+        for q in ["nurse", "разработчик"] {
+            let cb = cbs(q);
+            assert!(!cb.is_empty() && cb.iter().all(|c| matches!(c, Callback::Profession(_))), "{q}: {cb:?}");
+        }
+        let cb = cbs("программист");
+        assert!(cb.len() > 1 && cb.iter().all(|c| matches!(c, Callback::Answer(_))), "{cb:?}");
+    }
+
+    #[test]
+    fn button_labels_keep_codes_and_counts_whole() {
+        let (c, _) = setup();
+        for lang in Lang::ALL {
+            for (i, (_, members)) in c.by_field() {
+                for page in 0..members.len().div_ceil(LIST_PAGE) {
+                    for b in list_field(&c, lang, i, page).buttons.iter().flatten().filter(|b| b.data.starts_with("lp:")) {
+                        let code = b.data.split(':').nth(1).unwrap();
+                        assert!(b.text.starts_with(&format!("{code} · ")), "{}", b.text);
+                        assert!(b.text.chars().count() <= BUTTON_CHARS, "{}", b.text);
+                    }
+                }
+            }
+            for (b, (_, (_, members))) in list_fields(&c, lang).buttons.iter().flatten().zip(c.by_field()) {
+                assert!(b.text.ends_with(&format!(" ({})", members.len())), "{}", b.text);
+                assert!(b.text.chars().count() <= BUTTON_CHARS, "{}", b.text);
+            }
+        }
+        let long = c.professions.iter().find(|p| p.name.ru.starts_with("Архитектор информационной технологии-инфраструктуры")).unwrap();
+        let b = profession_button(long, Lang::Ru, Callback::Profession(long.code.clone()));
+        assert!(b.text.starts_with(&format!("{} · Архитектор", long.code)), "{}", b.text);
+    }
+
+    #[test]
+    fn without_buttons_lists_the_offered_professions() {
+        let (c, m) = setup();
+        let v = m.match_query("хирург");
+        let r = verdict(&v, "хирург", &c, Lang::Ru);
+        assert!(r.text.trim_end().ends_with(':'), "the heading stands above the buttons: {}", r.text);
+        let text = without_buttons(&r, &c, Lang::Ru);
+        let tail = text.split("Близкие профессии из перечня:").nth(1).unwrap();
+        assert_eq!(tail.lines().filter(|l| !l.is_empty()).count(), v.candidates.len(), "{text}");
+        assert!(tail.contains("• 2217-4-001 Врач-нейрохирург"), "{text}");
+    }
+
+    #[test]
+    fn a_list_entry_leads_back_to_its_page() {
+        let (c, _) = setup();
+        let r = list_field(&c, Lang::En, 3, 1);
+        let cb = Callback::decode(&r.buttons[0][0].data, &c).unwrap();
+        let Callback::ListProfession { code, field: 3, page: 1 } = cb else { panic!("{cb:?}") };
+        let shown = list_profession(c.profession(&code).unwrap(), &c, Lang::En, 3, 1);
+        assert!(shown.text.contains(code.as_str()));
+        assert_eq!(shown.buttons, vec![vec![Button { text: "↩ Back to the list".into(), data: "f:3:1".into() }]]);
+    }
+
+    #[test]
+    fn flood_notices_say_what_and_when() {
+        let t = flood(Some((25, 5)), 42, Lang::Ru).text;
+        assert!(t.contains("строк") && t.contains("25") && t.contains("5") && t.contains("42 с"), "{t}");
+        let t = flood(None, 17, Lang::En).text;
+        assert!(t.contains("Too many messages") && t.contains("17 s"), "{t}");
     }
 
     #[test]
     fn callbacks_round_trip_and_reject_junk() {
         let (c, _) = setup();
-        for cb in
-            [Callback::Profession(c.professions[0].code.clone()), Callback::Lang(Lang::Kk), Callback::ListFields, Callback::ListField { field: 2, page: 1 }]
-        {
+        let code = c.professions[0].code.clone();
+        for cb in [
+            Callback::Profession(code.clone()),
+            Callback::Answer(code.clone()),
+            Callback::Rephrase,
+            Callback::ListProfession { code, field: 2, page: 1 },
+            Callback::Lang(Lang::Kk),
+            Callback::ListFields,
+            Callback::ListField { field: 2, page: 1 },
+        ] {
             assert_eq!(Callback::decode(&cb.encode(), &c), Some(cb));
         }
-        for junk in ["", "p:9999-9-999", "p:../../x", "l:de", "f:99:0", "f:1:x", "zzz", "p:2217-4-001:extra"] {
+        for junk in [
+            "",
+            "p:9999-9-999",
+            "p:../../x",
+            "l:de",
+            "f:99:0",
+            "f:1:x",
+            "zzz",
+            "p:2217-4-001:extra",
+            "a:9999-9-999",
+            "r:x",
+            "lp:2217-4-001:99:0",
+            "lp:2217-4-001:1",
+        ] {
             assert_eq!(Callback::decode(junk, &c), None, "{junk}");
         }
     }
@@ -323,8 +510,8 @@ mod tests {
             let pages = members.len().div_ceil(LIST_PAGE);
             for page in 0..pages {
                 for row in list_field(&c, Lang::En, i, page).buttons {
-                    for b in row.iter().filter(|b| b.data.starts_with("p:")) {
-                        seen.insert(b.data.clone());
+                    for b in row.iter().filter(|b| b.data.starts_with("lp:")) {
+                        seen.insert(b.data.split(':').nth(1).unwrap().to_string());
                     }
                 }
             }

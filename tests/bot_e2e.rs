@@ -35,7 +35,7 @@ async fn listed_unsure_and_not_listed_in_each_language() {
     assert!(text(&r).contains("Нақтылаңыз"), "{}", text(&r));
     let data = button_data(&r);
     assert_eq!(data.len(), 9, "{data:?}");
-    assert!(data.iter().all(|d| d.starts_with("p:22")));
+    assert!(data.iter().all(|d| d.starts_with("a:22")), "a candidate answers the question: {data:?}");
     // English: not listed, near professions as buttons, a hint to rephrase.
     s.push(private_text(3, 300, "en", "surgeon"));
     let r = s.reply_number(300, 1).await;
@@ -52,13 +52,14 @@ async fn listed_unsure_and_not_listed_in_each_language() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pressing_a_candidate_turns_the_question_into_the_answer() {
     let (s, k, _dir) = setup(&[]).await;
-    s.push(private_text(1, 100, "ru", "разработчик"));
+    s.push(private_text(1, 100, "ru", "программист"));
     let r = s.reply_number(100, 1).await;
-    assert!(button_data(&r).contains(&"p:2512-2-003".to_string()));
-    s.push(callback(2, 100, "ru", "p:2512-2-003", 555));
+    assert!(text(&r).contains("Уточните") || text(&r).contains("Какая"), "{}", text(&r));
+    assert!(button_data(&r).contains(&"a:2512-1-005".to_string()), "{:?}", button_data(&r));
+    s.push(callback(2, 100, "ru", "a:2512-1-005", 555));
     let edits = s.wait_for("editMessageText", 15, |c| !c.is_empty()).await;
     assert_eq!(edits[0]["message_id"], 555);
-    assert!(text(&edits[0]).contains("2512-2-003") && text(&edits[0]).contains("Разработчик мобильных приложений"));
+    assert!(text(&edits[0]).contains("✅") && text(&edits[0]).contains("2512-1-005"));
     let answered = s.wait_for("answerCallbackQuery", 15, |c| !c.is_empty()).await;
     assert_eq!(answered[0]["callback_query_id"], "cb2");
     // A stale or forged button gets a clear notice, not an edit and not a crash.
@@ -66,6 +67,73 @@ async fn pressing_a_candidate_turns_the_question_into_the_answer() {
     let answered = s.wait_for("answerCallbackQuery", 15, |c| c.len() >= 2).await;
     assert!(answered[1]["text"].as_str().unwrap().contains("устарела"));
     assert_eq!(s.ok_calls("editMessageText").len(), 1);
+    assert_eq!(s.ok_calls("sendMessage").len(), 1);
+    assert!(k.stop().success());
+}
+
+/// Issue #12, item 7: a near profession under ❌ (or another fitting code under ✅) opens below;
+/// the verdict on what was asked is never overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offered_profession_opens_below_and_the_verdict_stays() {
+    let (s, k, _dir) = setup(&[]).await;
+    s.push(private_text(1, 100, "en", "nurse"));
+    let r = s.reply_number(100, 1).await;
+    assert!(text(&r).contains("❌"), "{}", text(&r));
+    assert!(button_data(&r).contains(&"p:2217-4-001".to_string()), "{:?}", button_data(&r));
+    s.push(callback(2, 100, "en", "p:2217-4-001", 555));
+    let shown = s.reply_number(100, 2).await;
+    assert!(text(&shown).contains("✅") && text(&shown).contains("2217-4-001"), "{}", text(&shown));
+    // ✅ with other fitting codes: the same.
+    s.push(private_text(3, 100, "ru", "разработчик"));
+    let r = s.reply_number(100, 3).await;
+    assert!(text(&r).contains("2512-1-007") && button_data(&r).contains(&"p:2512-2-003".to_string()), "{}", text(&r));
+    s.push(callback(4, 100, "ru", "p:2512-2-003", 556));
+    let shown = s.reply_number(100, 4).await;
+    assert!(text(&shown).contains("2512-2-003") && text(&shown).contains("Разработчик мобильных приложений"), "{}", text(&shown));
+    s.wait_for("answerCallbackQuery", 15, |c| c.len() >= 2).await;
+    assert!(s.ok_calls("editMessageText").is_empty(), "no answer was overwritten");
+    assert!(k.stop().success());
+}
+
+/// Issue #12, item 9: one candidate is a yes/no question, "no" asks to rephrase.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_candidate_is_asked_yes_or_no() {
+    let (s, k, _dir) = setup(&[]).await;
+    s.push(private_text(1, 100, "en", "звукорежиссёр"));
+    let r = s.reply_number(100, 1).await;
+    let t = text(&r);
+    assert!(t.contains("Did you mean") && t.contains("3521-2-004") && !t.to_lowercase().contains("choose from the list"), "{t}");
+    assert_eq!(button_data(&r), ["a:3521-2-004", "r"]);
+    s.push(callback(2, 100, "en", "r", 555));
+    let e = s.wait_for("editMessageText", 15, |c| !c.is_empty()).await;
+    assert!(text(&e[0]).contains("write the occupation differently"), "{}", text(&e[0]));
+    s.push(callback(3, 100, "en", "a:3521-2-004", 556));
+    let e = s.wait_for("editMessageText", 15, |c| c.len() >= 2).await;
+    assert!(text(&e[1]).contains("✅") && text(&e[1]).contains("3521-2-004"));
+    assert!(k.stop().success());
+}
+
+/// Issue #12, item 1: one message within KASIP_BATCH_MAX is answered even when its lines exceed
+/// the per-minute limit; a refusal says what and when.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_batch_over_the_rate_limit_is_answered_and_refusals_say_why_and_when() {
+    let (s, k, _dir) = setup(&[("KASIP_RATE_LIMIT", "3"), ("KASIP_BATCH_MAX", "5")]).await;
+    let five = "нейрохирург\nонколог\nбариста\nврач\nхирург";
+    s.push(private_text(1, 100, "ru", five));
+    let t = text(&s.reply_number(100, 1).await);
+    assert!(t.contains("по 5 строкам") && t.contains("✅ нейрохирург") && t.contains("❌ бариста"), "{t}");
+    // Two full batches a minute (10 lines): the second is answered, 2 more lines are not.
+    s.push(private_text(2, 100, "ru", five));
+    assert!(text(&s.reply_number(100, 2).await).contains("по 5 строкам"));
+    s.push(private_text(3, 100, "ru", "онколог\nпедиатр"));
+    let t = text(&s.reply_number(100, 3).await);
+    assert!(t.contains("Слишком много строк за минуту") && t.contains("в этом сообщении 2") && t.contains("ещё 0"), "{t}");
+    let secs: u64 = t.split("через ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).expect(&t);
+    assert!((1..=60).contains(&secs), "{t}");
+    // The fourth message is over the message limit (3): said once, with when to retry.
+    s.push(private_text(4, 100, "en", "oncologist"));
+    let t = text(&s.reply_number(100, 4).await);
+    assert!(t.contains("Too many messages this minute") && t.contains(" s."), "{t}");
     assert!(k.stop().success());
 }
 
@@ -104,12 +172,24 @@ async fn list_browses_by_field_with_pages() {
     let e = s.wait_for("editMessageText", 15, |c| !c.is_empty()).await;
     assert!(text(&e[0]).contains("1 из 3"), "{}", text(&e[0]));
     let data = button_data(&e[0]);
-    assert_eq!(data.iter().filter(|d| d.starts_with("p:")).count(), 8);
+    assert_eq!(data.iter().filter(|d| d.starts_with("lp:")).count(), 8);
     assert!(data.contains(&"f:3:1".to_string()) && data.contains(&"f".to_string()));
     s.push(callback(3, 100, "ru", "f:3:2", 800));
     let e = s.wait_for("editMessageText", 15, |c| c.len() >= 2).await;
     assert!(text(&e[1]).contains("3 из 3"));
-    assert_eq!(button_data(&e[1]).iter().filter(|d| d.starts_with("p:")).count(), 7);
+    let data = button_data(&e[1]);
+    assert_eq!(data.iter().filter(|d| d.starts_with("lp:")).count(), 7);
+    // Issue #12, items 7 and 8: an entry shows in place with a way back to its page; labels keep
+    // the code whole and first, field buttons their count.
+    let label = e[1]["reply_markup"]["inline_keyboard"][0][0]["text"].as_str().unwrap().to_string();
+    let code = data[0].split(':').nth(1).unwrap().to_string();
+    assert!(label.starts_with(&format!("{code} · ")), "{label}");
+    let fields: Vec<String> = r["reply_markup"]["inline_keyboard"].as_array().unwrap().iter().map(|row| row[0]["text"].as_str().unwrap().to_string()).collect();
+    assert!(fields.iter().all(|f| f.ends_with(')') && f.contains(" (")), "{fields:?}");
+    s.push(callback(4, 100, "ru", &data[0], 800));
+    let e = s.wait_for("editMessageText", 15, |c| c.len() >= 3).await;
+    assert!(text(&e[2]).contains("✅") && text(&e[2]).contains(&code), "{}", text(&e[2]));
+    assert_eq!(button_data(&e[2]), ["f:3:2"]);
     assert!(k.stop().success());
 }
 
@@ -173,6 +253,14 @@ async fn inline_mode_offers_candidates() {
     s.push(inline(4, 100, "en", "barista"));
     let a = s.wait_for("answerInlineQuery", 15, |c| c.len() >= 4).await;
     assert!(a[3]["results"][0]["input_message_content"]["message_text"].as_str().unwrap().contains("not on the list"));
+    // Issue #12, items 6 and 11: the near professions are in the posted text (inline results have
+    // no buttons), and the answer is personal (it is in this user's language).
+    assert!(a.iter().all(|c| c["is_personal"] == true), "{:?}", a.iter().map(|c| &c["is_personal"]).collect::<Vec<_>>());
+    s.push(inline(5, 100, "ru", "хирург"));
+    let a = s.wait_for("answerInlineQuery", 15, |c| c.len() >= 5).await;
+    let posted = a[4]["results"][0]["input_message_content"]["message_text"].as_str().unwrap();
+    let near = posted.split("Близкие профессии из перечня:").nth(1).expect(posted);
+    assert!(near.contains("2217-4-001 Врач-нейрохирург") && !posted.trim_end().ends_with(':'), "{posted}");
     assert!(k.stop().success());
 }
 

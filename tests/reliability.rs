@@ -188,10 +188,15 @@ async fn long_edited_and_hostile_messages_are_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_lines_count_towards_the_flood_limit() {
-    let (s, k, _dir) = setup(&[("KASIP_RATE_LIMIT", "5")]).await;
+    // 5 messages a minute, batches of 3: 6 lines a minute (two full batches).
+    let (s, k, _dir) = setup(&[("KASIP_RATE_LIMIT", "5"), ("KASIP_BATCH_MAX", "3")]).await;
     s.push(private_text(1, 100, "ru", "врач\nинженер\nдизайнер\nхирург"));
-    assert!(text(&s.reply_number(100, 1).await).contains("4"));
+    assert!(text(&s.reply_number(100, 1).await).contains("3"));
     s.push(private_text(2, 100, "ru", "онколог\nпедиатр"));
-    assert!(text(&s.reply_number(100, 2).await).contains("Слишком много сообщений"));
+    assert!(text(&s.reply_number(100, 2).await).contains("2"));
+    s.push(private_text(3, 100, "ru", "онколог\nпедиатр"));
+    assert!(text(&s.reply_number(100, 3).await).contains("Слишком много строк"));
+    s.push(private_text(4, 100, "ru", "онколог"));
+    assert!(text(&s.reply_number(100, 4).await).contains("2211-7-004"), "a message that fits is still answered");
     assert!(k.stop().success());
 }

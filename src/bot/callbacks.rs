@@ -1,7 +1,9 @@
-//! Button presses: a candidate turns the question into the answer; a language choice is saved;
-//! the list pages.
+//! Button presses. An answer is never overwritten: a profession offered under it (near
+//! professions under ❌, other fitting codes under ✅) comes in a new message. A question is
+//! answered in place (an unsure question's candidate, "no, something else"), and so is browsing:
+//! the list pages, a profession picked there (with a button back), a language choice.
 
-use super::send::{keyboard, with_retry, MESSAGE_CHARS};
+use super::send::{keyboard, send_text, with_retry, MESSAGE_CHARS};
 use super::App;
 use crate::i18n::t;
 use crate::reply::{self, Callback, Reply};
@@ -9,21 +11,35 @@ use teloxide::prelude::*;
 use teloxide::types::MaybeInaccessibleMessage;
 use teloxide::{ApiError, RequestError};
 
+/// Where a press is answered.
+enum Show {
+    /// The message with the button becomes this.
+    InPlace(Reply),
+    /// A new message below it; the one with the button stays.
+    New(Reply),
+}
+
 pub(super) async fn handle_callback(bot: &Bot, q: &CallbackQuery, app: &App) -> ResponseResult<()> {
     let mut lang = app.lang_for(Some(&q.from), "").await;
     let cb = q.data.as_deref().and_then(|d| Callback::decode(d, &app.catalog));
-    let reply = match &cb {
+    let catalog = &app.catalog;
+    let show = match &cb {
         None => None,
-        Some(Callback::Profession(code)) => app.catalog.profession(code).map(|p| reply::profession(p, &app.catalog, lang)),
+        Some(Callback::Profession(code)) => catalog.profession(code).map(|p| Show::New(reply::profession(p, catalog, lang))),
+        Some(Callback::Answer(code)) => catalog.profession(code).map(|p| Show::InPlace(reply::profession(p, catalog, lang))),
+        Some(Callback::ListProfession { code, field, page }) => {
+            catalog.profession(code).map(|p| Show::InPlace(reply::list_profession(p, catalog, lang, *field, *page)))
+        }
+        Some(Callback::Rephrase) => Some(Show::InPlace(reply::rephrase(lang))),
         Some(Callback::Lang(l)) => {
             lang = *l;
             app.storage.set_lang(q.from.id.0 as i64, *l);
-            Some(Reply { text: t(lang, "lang-set", &[]), buttons: vec![] })
+            Some(Show::InPlace(Reply { text: t(lang, "lang-set", &[]), buttons: vec![] }))
         }
-        Some(Callback::ListFields) => Some(reply::list_fields(&app.catalog, lang)),
-        Some(Callback::ListField { field, page }) => Some(reply::list_field(&app.catalog, lang, *field, *page)),
+        Some(Callback::ListFields) => Some(Show::InPlace(reply::list_fields(catalog, lang))),
+        Some(Callback::ListField { field, page }) => Some(Show::InPlace(reply::list_field(catalog, lang, *field, *page))),
     };
-    let notice = reply.is_none().then(|| t(lang, "stale", &[]));
+    let notice = show.is_none().then(|| t(lang, "stale", &[]));
     with_retry("answerCallbackQuery", || {
         let mut req = bot.answer_callback_query(q.id.clone());
         if let Some(n) = &notice {
@@ -32,10 +48,19 @@ pub(super) async fn handle_callback(bot: &Bot, q: &CallbackQuery, app: &App) -> 
         async move { req.await }
     })
     .await?;
-    let (Some(reply), Some(MaybeInaccessibleMessage::Regular(m))) = (reply, q.message.as_ref()) else {
-        return Ok(());
-    };
-    let kb = keyboard(&reply);
+    match (show, q.message.as_ref()) {
+        (Some(Show::New(reply)), Some(MaybeInaccessibleMessage::Regular(m))) => app.send(bot, m, &reply).await,
+        (Some(Show::New(reply)), Some(MaybeInaccessibleMessage::Inaccessible(m))) => {
+            let text: String = reply.text.chars().take(MESSAGE_CHARS).collect();
+            send_text(bot, m.chat.id, None, None, text, keyboard(&reply)).await.map(|_| ())
+        }
+        (Some(Show::InPlace(reply)), Some(MaybeInaccessibleMessage::Regular(m))) => edit(bot, m, &reply).await,
+        _ => Ok(()),
+    }
+}
+
+async fn edit(bot: &Bot, m: &Message, reply: &Reply) -> ResponseResult<()> {
+    let kb = keyboard(reply);
     let text: String = reply.text.chars().take(MESSAGE_CHARS).collect();
     let edited = with_retry("editMessageText", || {
         let mut req = bot.edit_message_text(m.chat.id, m.id, text.clone());

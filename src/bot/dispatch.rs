@@ -7,7 +7,7 @@
 //! shutdown, whatever has not finished by the deadline is abandoned and stays pending in the inbox.
 
 use super::inbox::Incoming;
-use super::limits::Admission;
+use super::limits::{Admission, Refusal};
 use super::{schema, send, App};
 use crate::store::UpdateKey;
 use std::collections::{HashMap, VecDeque};
@@ -27,8 +27,8 @@ const CONCURRENCY: usize = 128;
 pub(super) struct Job {
     pub key: UpdateKey,
     pub update: Update,
-    /// Over the flood limit for the first time in the window: only the notice is sent.
-    pub notice: bool,
+    /// Refused by the flood limit: only the notice saying why and when to retry is sent.
+    pub notice: Option<Refusal>,
 }
 
 #[derive(Default)]
@@ -132,9 +132,9 @@ impl Pipeline {
         };
         let limiter = if plan.inline { &self.app.inline_limiter } else { &self.app.limiter };
         let notice = match limiter.admit(plan.actor, plan.cost, Instant::now()) {
-            Admission::Allowed => false,
-            Admission::Warn if !plan.inline => true,
-            Admission::Warn | Admission::Drop => {
+            Admission::Allowed => None,
+            Admission::Warn(r) if !plan.inline => Some(r),
+            Admission::Warn(_) | Admission::Drop => {
                 debug!(update_id = key.update_id, "over the flood limit; not answered");
                 return self.finish(key);
             }

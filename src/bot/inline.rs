@@ -45,8 +45,14 @@ pub fn inline_results(catalog: &Catalog, query: &str, verdict: Option<&Verdict>,
     };
     let mut results = Vec::new();
     if v.kind == VerdictKind::NotListed {
+        // Inline results carry no buttons: the near professions are listed in the text.
         let r = reply::verdict(v, query, catalog, lang);
-        results.push(article("not-listed".into(), reply::quote(query), reply::verdict_word(VerdictKind::NotListed, lang), r.text));
+        results.push(article(
+            "not-listed".into(),
+            reply::quote(query),
+            reply::verdict_word(VerdictKind::NotListed, lang),
+            reply::without_buttons(&r, catalog, lang),
+        ));
     }
     for c in v.candidates.iter().take(INLINE_RESULTS - results.len()) {
         if let Some(p) = catalog.profession(&c.code) {
@@ -69,7 +75,8 @@ pub(super) async fn handle_inline(bot: &Bot, q: &InlineQuery, app: &App) -> Resp
     }
     let results = inline_results(&app.catalog, &query, verdict.as_ref(), lang);
     with_retry("answerInlineQuery", || {
-        let req = bot.answer_inline_query(q.id.clone(), results.clone()).cache_time(60);
+        // Personal: the results are in this user's language (and cached for this user only).
+        let req = bot.answer_inline_query(q.id.clone(), results.clone()).cache_time(60).is_personal(true);
         async move { req.await }
     })
     .await?;

@@ -45,6 +45,8 @@ use tracing::{info, warn};
 
 /// Inline queries (one per keystroke) and button presses have this many times the message allowance.
 const INLINE_ALLOWANCE: u32 = 4;
+/// Lines a user may send per minute: this many full batches (or `KASIP_RATE_LIMIT`, if more).
+const BATCHES_PER_MINUTE: u32 = 2;
 
 pub struct App {
     pub catalog: Arc<Catalog>,
@@ -63,8 +65,11 @@ impl App {
             matcher: Matcher::new(catalog.clone()),
             catalog,
             storage,
-            limiter: RateLimiter::new(config.rate_limit),
-            inline_limiter: RateLimiter::new(config.rate_limit.saturating_mul(INLINE_ALLOWANCE)),
+            limiter: RateLimiter::new(
+                config.rate_limit,
+                u32::try_from(config.batch_max).unwrap_or(u32::MAX).saturating_mul(BATCHES_PER_MINUTE).max(config.rate_limit),
+            ),
+            inline_limiter: RateLimiter::new(config.rate_limit.saturating_mul(INLINE_ALLOWANCE), config.rate_limit.saturating_mul(INLINE_ALLOWANCE)),
             inline_log: InlineLog::default(),
             config,
             me,

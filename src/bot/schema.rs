@@ -3,6 +3,7 @@
 //! flood limit, for every update.
 
 use super::commands::Command;
+use super::limits::Refusal;
 use super::App;
 use teloxide::prelude::*;
 use teloxide::types::UpdateKind;
@@ -13,7 +14,7 @@ pub(super) struct Plan {
     pub queue: i64,
     /// Whose flood allowance it uses (a user, or the chat an anonymous admin speaks for).
     pub actor: u64,
-    /// Messages it counts as (a batch counts its lines).
+    /// Lines it carries (a batch; 1 for anything else), for the flood limit's line budget.
     pub cost: u32,
     /// Inline queries and button presses have their own, larger allowance and no notice.
     pub inline: bool,
@@ -68,13 +69,13 @@ impl App {
 }
 
 /// Answers one update (the plan said it needs answering and the flood limit let it through).
-pub(super) async fn handle(app: &App, bot: &Bot, upd: &Update, notice: bool) -> ResponseResult<()> {
-    match &upd.kind {
-        UpdateKind::Message(m) | UpdateKind::EditedMessage(m) if notice => super::text::flood_notice(bot, m, app).await,
-        UpdateKind::Message(m) | UpdateKind::EditedMessage(m) => super::text::handle_message(bot, m, app).await,
-        UpdateKind::CallbackQuery(q) => super::callbacks::handle_callback(bot, q, app).await,
-        UpdateKind::InlineQuery(q) => super::inline::handle_inline(bot, q, app).await,
-        UpdateKind::ChosenInlineResult(r) => {
+pub(super) async fn handle(app: &App, bot: &Bot, upd: &Update, notice: Option<Refusal>) -> ResponseResult<()> {
+    match (&upd.kind, notice) {
+        (UpdateKind::Message(m) | UpdateKind::EditedMessage(m), Some(r)) => super::text::flood_notice(bot, m, app, r).await,
+        (UpdateKind::Message(m) | UpdateKind::EditedMessage(m), None) => super::text::handle_message(bot, m, app).await,
+        (UpdateKind::CallbackQuery(q), _) => super::callbacks::handle_callback(bot, q, app).await,
+        (UpdateKind::InlineQuery(q), _) => super::inline::handle_inline(bot, q, app).await,
+        (UpdateKind::ChosenInlineResult(r), _) => {
             app.inline_log.chosen(r.from.id.0, &r.query, &app.storage);
             Ok(())
         }

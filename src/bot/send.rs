@@ -107,7 +107,7 @@ pub(super) fn topic(msg: &Message) -> Option<ThreadId> {
     msg.thread_id.filter(|_| msg.is_topic_message)
 }
 
-async fn send_text(
+pub(super) async fn send_text(
     bot: &Bot,
     chat: ChatId,
     reply_to: Option<MessageId>,

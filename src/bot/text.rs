@@ -2,6 +2,7 @@
 //! /forget, /about and /stats.
 
 use super::commands::Command;
+use super::limits::Refusal;
 use super::App;
 use crate::catalog::Catalog;
 use crate::i18n::t;
@@ -75,12 +76,12 @@ pub(super) async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> Respo
     app.send(bot, msg, &reply).await
 }
 
-/// The first update over the flood limit in a window: one polite notice (the flood limit itself is
-/// applied before queueing, in [`super::dispatch`]).
-pub(super) async fn flood_notice(bot: &Bot, msg: &Message, app: &App) -> ResponseResult<()> {
+/// A message the flood limit refused: a polite notice of why and when to retry (the flood limit
+/// itself is applied before queueing, in [`super::dispatch`]).
+pub(super) async fn flood_notice(bot: &Bot, msg: &Message, app: &App, refusal: Refusal) -> ResponseResult<()> {
     let user = msg.from.as_ref().filter(|_| msg.sender_chat.is_none());
     let lang = app.lang_for(user, msg.text().unwrap_or("")).await;
-    app.send(bot, msg, &Reply { text: t(lang, "flood", &[]), buttons: vec![] }).await
+    app.send(bot, msg, &reply::flood(refusal.lines, refusal.retry_secs, lang)).await
 }
 
 /// `/forget`: every row tied to the user goes. Waits for the database a little; a locked
