@@ -299,7 +299,10 @@ impl Matcher {
                 // After a comma a single word that is not shaped like an occupation ("post-CCT",
                 // "оперирую") is context even if some occupation's name is that word.
                 let weak_elsewhere = claimed && !own_seg && rivals().all(|m| m.count_ones() == 1) && !self.agent_shaped(&t.word.folded);
-                cost += if claimed && !weak_elsewhere && (own_seg || home_paren || !t.paren) {
+                // An occupation named where someone works ("физик в отделении лучевой терапии")
+                // is a department, not a second job.
+                let at_place = t.place && !toks.iter().enumerate().any(|(k, x)| mask & (1 << k) != 0 && x.place);
+                cost += if claimed && !weak_elsewhere && !at_place && (own_seg || home_paren || !t.paren) {
                     // Another occupation named beside this one: in the same segment it
                     // contradicts in full — unless it shares the head word with this match
                     // ("сервисный инженер" + "инженер по лазерному оборудованию": one engineer,
