@@ -13,23 +13,10 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use support::*;
 
-const QUERIES: &[&str] = &[
-    "нейрохирург",
-    "работаю программистом",
-    "graphic designer",
-    "врач",
-    "хирург",
-    "2512-1-007",
-    "бағдарламашымын",
-    "ghjuhfvvbcn",
-    "senior backend developer",
-    "медсестра",
-    "инженер по автоматизации",
-    "видео монтажер",
-    "data scientist",
-    "учитель информатики",
-    "гематалог",
-];
+/// The same realistic queries as the bot's load script (benches/load_queries.txt), the first 15.
+fn queries() -> Vec<&'static str> {
+    include_str!("load_queries.txt").lines().filter(|l| !l.trim().is_empty()).take(15).collect()
+}
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -67,11 +54,12 @@ async fn main() {
     let start = Instant::now();
     let mut next = start;
     let mut id = 0i64;
+    let queries = queries();
     for m in 0..per_user {
         for u in 0..users {
             id += 1;
             let chat = 10_000 + u as i64;
-            let q = QUERIES[(u + m) % QUERIES.len()];
+            let q = queries[(u + m) % queries.len()];
             offered.entry(chat).or_default().push(Instant::now());
             s.push(private_text(
                 id,

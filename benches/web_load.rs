@@ -16,28 +16,10 @@ use tokio::net::TcpStream;
 
 /// What people type: official names, inflections, sentences, typos, transliteration, the wrong
 /// keyboard layout, codes, Kazakh, English, near misses.
-const QUERIES: &[&str] = &[
-    "нейрохирург",
-    "работаю программистом",
-    "graphic designer",
-    "врач",
-    "хирург",
-    "2512-1-007",
-    "бағдарламашымын",
-    "ghjuhfvvbcn",
-    "senior backend developer",
-    "медсестра",
-    "инженер по автоматизации",
-    "видео монтажер",
-    "data scientist",
-    "учитель информатики",
-    "гематалог",
-    "neirohirurg",
-    "я работаю врачом педиатром в детской больнице",
-    "звукорежиссёр",
-    "инженер",
-    "архитектор информационных систем",
-];
+/// The same realistic queries as the bot's load script (benches/load_queries.txt), the first 20.
+fn queries() -> Vec<&'static str> {
+    include_str!("load_queries.txt").lines().filter(|l| !l.trim().is_empty()).take(20).collect()
+}
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -58,7 +40,7 @@ async fn client(port: u16, offset: usize, until: Instant, measure_from: Instant)
     let extra = if std::env::var("LOAD_PARTIAL").is_ok_and(|v| v == "1") { "&partial=1" } else { "" };
     let mut lat_us = Vec::new();
     let mut errors = 0;
-    let reqs: Vec<Vec<u8>> = QUERIES
+    let reqs: Vec<Vec<u8>> = queries()
         .iter()
         .map(|q| format!("GET /api/v1/match?q={}&lang=ru{extra} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n", encode(q)).into_bytes())
         .collect();
@@ -153,7 +135,7 @@ async fn main() {
     all.sort_unstable();
     println!(
         "web load: GET /api/v1/match, {} queries in rotation, {connections} keep-alive connections, {secs} s (after 1 s warm-up), verdict cache {}, query log {}",
-        QUERIES.len(),
+        queries().len(),
         if std::env::var("LOAD_CACHE").is_ok_and(|v| v == "0") { "off" } else { "on" },
         if std::env::var("LOAD_PARTIAL").is_ok_and(|v| v == "1") { "off (partial=1)" } else { "on" }
     );

@@ -8,30 +8,38 @@ use crate::matcher::{Matcher, Verdict};
 use serde::Serialize;
 use std::io::{BufRead, Write};
 
+/// A candidate in the matcher's JSON contract.
 #[derive(Serialize)]
-struct JsonCandidate<'a> {
-    code: &'a str,
-    name: &'a str,
-    score: f32,
+pub struct JsonCandidate<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub score: f32,
 }
 
+/// The matcher's JSON contract (README: `kasip match --json`), shared by the CLI and the web API
+/// (which adds fields of its own beside these).
 #[derive(Serialize)]
-struct JsonVerdict<'a> {
-    query: &'a str,
-    verdict: &'static str,
-    code: Option<&'a str>,
-    candidates: Vec<JsonCandidate<'a>>,
+pub struct JsonVerdict<'a> {
+    pub query: &'a str,
+    pub verdict: &'static str,
+    pub code: Option<&'a str>,
+    pub candidates: Vec<JsonCandidate<'a>>,
+}
+
+impl<'a> JsonVerdict<'a> {
+    pub fn new(catalog: &'a Catalog, query: &'a str, v: &'a Verdict, lang: Lang) -> JsonVerdict<'a> {
+        let candidates = v
+            .candidates
+            .iter()
+            .map(|c| JsonCandidate { code: c.code.as_str(), name: catalog.profession(&c.code).map_or("", |p| p.name.get(lang)), score: c.score })
+            .collect();
+        JsonVerdict { query, verdict: v.kind.as_str(), code: v.code.as_ref().map(|c| c.as_str()), candidates }
+    }
 }
 
 /// One JSON line of the matcher contract (see README: `kasip match --json`).
 pub fn verdict_json(catalog: &Catalog, query: &str, v: &Verdict, lang: Lang) -> String {
-    let candidates = v
-        .candidates
-        .iter()
-        .map(|c| JsonCandidate { code: c.code.as_str(), name: catalog.profession(&c.code).map_or("", |p| p.name.get(lang)), score: c.score })
-        .collect();
-    let j = JsonVerdict { query, verdict: v.kind.as_str(), code: v.code.as_ref().map(|c| c.as_str()), candidates };
-    serde_json::to_string(&j).unwrap_or_else(|_| "{}".into())
+    serde_json::to_string(&JsonVerdict::new(catalog, query, v, lang)).unwrap_or_else(|_| "{}".into())
 }
 
 /// Answers queries from the arguments, or from standard input one a line (in order, one answer a

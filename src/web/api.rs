@@ -89,21 +89,12 @@ fn profession_out<'a>(catalog: &'a Catalog, p: &'a Profession, lang: Lang) -> Pr
     }
 }
 
-#[derive(Serialize)]
-struct CandidateOut<'a> {
-    code: &'a str,
-    name: &'a str,
-    score: f32,
-}
-
 /// One verdict: `kasip match --json`'s fields (query, verdict, code, candidates), then the
 /// language, the verdict in words, the listed profession, and the bot's answer text.
 #[derive(Serialize)]
 struct VerdictOut<'a> {
-    query: &'a str,
-    verdict: &'static str,
-    code: Option<&'a str>,
-    candidates: Vec<CandidateOut<'a>>,
+    #[serde(flatten)]
+    contract: crate::cli::JsonVerdict<'a>,
     lang: Lang,
     verdict_text: String,
     profession: Option<ProfessionOut<'a>>,
@@ -113,14 +104,7 @@ struct VerdictOut<'a> {
 fn verdict_out<'a>(catalog: &'a Catalog, query: &'a str, v: &'a Verdict, lang: Lang) -> VerdictOut<'a> {
     let listed = (v.kind == VerdictKind::Listed).then(|| v.code.as_ref().and_then(|c| catalog.profession(c))).flatten();
     VerdictOut {
-        query,
-        verdict: v.kind.as_str(),
-        code: v.code.as_ref().map(Code::as_str),
-        candidates: v
-            .candidates
-            .iter()
-            .filter_map(|c| catalog.profession(&c.code).map(|p| CandidateOut { code: p.code.as_str(), name: p.name.get(lang), score: c.score }))
-            .collect(),
+        contract: crate::cli::JsonVerdict::new(catalog, query, v, lang),
         lang,
         verdict_text: reply::verdict_word(v.kind, lang),
         profession: listed.map(|p| profession_out(catalog, p, lang)),
