@@ -135,3 +135,59 @@ pub(super) fn bigrams(w: &str) -> Vec<u64> {
 pub(super) fn signature(w: &str) -> u64 {
     w.chars().fold(0u64, |acc, c| acc | 1u64 << ((c as u32).wrapping_mul(2654435761) >> 26))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::m;
+    use super::*;
+
+    /// The bigram index loses nothing a full scan would find: for edited forms of vocabulary
+    /// words (a letter changed, dropped, added, two swapped), every entry within the fuzzy
+    /// threshold that a scan of the whole vocabulary finds is among the lookup's candidates.
+    #[test]
+    fn the_index_finds_what_a_scan_finds() {
+        let m = m();
+        let mut checked = 0;
+        for (i, v) in m.vocab.iter().enumerate().step_by(61) {
+            let chars: Vec<char> = v.chars().collect();
+            if chars.len() < 6 || m.joined[i] {
+                continue;
+            }
+            let k = chars.len() / 2;
+            let mut variants = Vec::new();
+            let mut sub = chars.clone();
+            sub[k] = if sub[k] == 'x' { 'y' } else { 'x' };
+            variants.push(sub);
+            let mut del = chars.clone();
+            del.remove(k);
+            variants.push(del);
+            let mut ins = chars.clone();
+            ins.insert(k, 'q');
+            variants.push(ins);
+            let mut swap = chars.clone();
+            swap.swap(k, k + 1);
+            variants.push(swap);
+            for w in variants {
+                let w: String = w.into_iter().collect();
+                if m.vocab_ids.contains_key(&w) {
+                    continue;
+                }
+                let len = w.chars().count();
+                let found: Vec<u32> = m.lookup(&w, len, false).into_iter().map(|h| h.0).collect();
+                let max_edits = (((1.0 - similarity::FUZZY_MIN) * (len + 3) as f32).floor() as usize).min(3);
+                let mut scan: Vec<(u32, f32)> = (0..m.vocab.len() as u32)
+                    .filter(|&id| m.vocab_len[id as usize].abs_diff(len) <= max_edits)
+                    .map(|id| (id, similarity::word_similarity(&w, len, &m.vocab[id as usize], m.vocab_len[id as usize], false)))
+                    .filter(|(_, s)| *s > 0.0)
+                    .collect();
+                scan.sort_by(|a, b| b.1.total_cmp(&a.1));
+                // The lookup keeps the best few; the scan's best must be among them.
+                if let Some((best, s)) = scan.first() {
+                    assert!(found.contains(best), "{w:?}: scan found {:?} ({s}), lookup {found:?}", m.vocab[*best as usize]);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 80, "only {checked} edited words checked");
+    }
+}
