@@ -411,7 +411,7 @@ mod tests {
             let cb = cbs(q);
             assert!(!cb.is_empty() && cb.iter().all(|c| matches!(c, Callback::Profession(_))), "{q}: {cb:?}");
         }
-        let cb = cbs("программист");
+        let cb = cbs("архитектор");
         assert!(cb.len() > 1 && cb.iter().all(|c| matches!(c, Callback::Answer(_))), "{cb:?}");
     }
 

@@ -22,6 +22,8 @@ pub(super) struct Scores {
     pub(super) generic: (f32, Option<u16>),
     /// The message asks for a service rather than describing the writer's work.
     pub(super) request: bool,
+    /// How much of the best not-listed phrase the query covers.
+    pub(super) not_listed_recall: f32,
     /// The query words the best not-listed phrase explains.
     pub(super) not_listed_mask: u32,
     /// Per listed profession: the query words its phrases explain.
@@ -30,6 +32,9 @@ pub(super) struct Scores {
     pub(super) latin: bool,
     /// The best generic word stands with a modifier it does not explain (see `has_modifier`).
     pub(super) generic_modified: bool,
+    /// The best generic word stands alone in its segment but for context: "programmer, 10
+    /// years", not "hardware developer".
+    pub(super) generic_alone: bool,
     /// Per listed profession: every word that matched it stands after a place marker
     /// ("работаю в реанимации"): a workplace, not an occupation.
     pub(super) place_only: Vec<bool>,
@@ -360,8 +365,16 @@ impl Matcher {
                     && !toks[j].paren
                     && toks[j].seg == seg
             };
-            let beside = if toks[first].word.folded.is_ascii() { first.checked_sub(1) } else { Some(last + 1).filter(|j| *j < toks.len()) };
-            beside.is_some_and(modifies) || (0..toks.len()).any(|j| toks[j].domain && modifies(j))
+            // The word on the head's modifier side; in mixed text ("developer недвижимости")
+            // both sides.
+            let before = first.checked_sub(1);
+            let after = Some(last + 1).filter(|j| *j < toks.len());
+            let beside = match (toks[first].word.folded.is_ascii(), after.is_some_and(|j| toks[j].word.folded.is_ascii())) {
+                (true, true) => before.is_some_and(modifies),
+                (true, false) => before.is_some_and(modifies) || after.is_some_and(modifies),
+                (false, _) => after.is_some_and(modifies),
+            };
+            beside || (0..toks.len()).any(|j| toks[j].domain && modifies(j))
         };
         // Pass 2: scores. Per listed profession: the best phrase recall, the words any of its
         // phrases explain (a query may combine two aliases: "мобильный разработчик ios"), and
@@ -369,6 +382,7 @@ impl Matcher {
         let mut best_recall = vec![0.0f32; n];
         let mut masks = vec![0u32; n];
         let mut distinct_recall = vec![0.0f32; n];
+        let mut generic_mask = 0u32;
         // Best recall first: a phrase scores at most its recall, so once the recall falls below
         // the best score of its kind no later phrase of that kind can win (unless tracing).
         reached.sort_unstable_by(|a, b| b.recall.total_cmp(&a.recall));
@@ -403,12 +417,14 @@ impl Matcher {
                     if s > sc.not_listed.0 {
                         sc.not_listed = (s, Some(g));
                         sc.not_listed_mask = r.mask;
+                        sc.not_listed_recall = r.recall;
                     }
                 }
                 Target::Generic(g) => {
                     if s > sc.generic.0 {
                         sc.generic = (s, Some(g));
                         sc.generic_modified = has_modifier(r.mask);
+                        generic_mask = r.mask;
                     }
                 }
             }
@@ -425,6 +441,15 @@ impl Matcher {
                     sc.partial[i] = distinct_recall[i];
                 }
             }
+        }
+        // Every other word of the best generic word's segment is context, a place, or read by one
+        // of the word's own professions ("sofware developr"), not "hardware developer".
+        if let (Some(g), true) = (sc.generic.1, generic_mask != 0) {
+            let members = self.generic_codes[g as usize].iter().filter_map(|c| self.catalog.professions.iter().position(|p| &p.code == c));
+            let explained = members.fold(generic_mask, |acc, i| acc | masks[i]);
+            let seg = toks[generic_mask.trailing_zeros() as usize].seg;
+            sc.generic_alone =
+                (0..toks.len()).all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren);
         }
         sc
     }

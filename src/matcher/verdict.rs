@@ -46,7 +46,9 @@ impl Matcher {
         }
         // Nothing off the list is plausible: a question among listed professions would be
         // needless, the person qualifies either way.
-        let uncontested = n < UNSURE_MIN;
+        // (A not-listed phrase contests only when the query names most of it: "техник" is not
+        // in "я программист".)
+        let uncontested = n < UNSURE_MIN || sc.not_listed_recall < CLAIM_RECALL;
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
         if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && l1 >= QUESTION_MIN && n < NOT_LISTED_MIN {
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
@@ -58,7 +60,7 @@ impl Matcher {
             sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
         });
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
-            return self.generic_verdict(cleaned, gi, &ranked, g, uncontested, sc.generic_modified);
+            return self.generic_verdict(cleaned, gi, &ranked, g, uncontested && sc.generic_alone, sc.generic_modified);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
             return Verdict {
