@@ -30,27 +30,29 @@ pub(super) struct Query {
     pub request: bool,
 }
 
+enum Preposition {
+    Domain,
+    Place,
+}
+
 /// Characters that end a segment wherever they stand.
 fn hard_boundary(c: char) -> bool {
     matches!(c, ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '@' | '!' | '?' | '•' | '·' | '\n' | '.' | '«' | '»' | '"')
 }
 
 impl Matcher {
-    /// Words of a text after abbreviations and stopwords, each flagged as qualifier or not (the
-    /// reading used for the phrases of the index).
-    /// The same words `read_query` keeps, without the sentence analysis (it runs for every phrase
-    /// of the index at start-up).
+    /// Words of a text after abbreviations and stopwords, each flagged as qualifier or not: the
+    /// same words `read_query` keeps, without the sentence analysis (it runs for every phrase of
+    /// the index at start-up).
     pub(super) fn analyze(&self, text: &str) -> Vec<(Word, bool)> {
         let mut out = Vec::new();
         for raw in text.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()) {
             let w = normalize::word(raw);
-            let exact_abbreviation = self.abbreviations[0].contains_key(raw);
-            if !exact_abbreviation && (self.domain_markers.contains(&w.folded) || self.place_markers.contains(&w.folded)) {
+            if self.preposition(raw, &w).is_some() {
                 continue;
             }
-            let expanded = self.abbreviations[0].get(raw).or_else(|| self.abbreviations[1].get(&w.folded));
-            for w in expanded.cloned().unwrap_or_else(|| vec![w]) {
-                if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none() {
+            for w in self.expand(raw, w) {
+                if self.is_filler(&w) {
                     continue;
                 }
                 let q = self.qualifiers.contains(&w.folded);
@@ -61,6 +63,33 @@ impl Matcher {
             }
         }
         out
+    }
+
+    /// A domain marker (`Some(Domain)`: "по", "в области") or a place marker (`Some(Place)`:
+    /// "в", "at"). "ПО" (software) is an abbreviation, "по" a preposition: case decides, first.
+    fn preposition(&self, raw: &str, w: &Word) -> Option<Preposition> {
+        if self.abbreviations[0].contains_key(raw) {
+            None
+        } else if self.domain_markers.contains(&w.folded) {
+            Some(Preposition::Domain)
+        } else if self.place_markers.contains(&w.folded) {
+            Some(Preposition::Place)
+        } else {
+            None
+        }
+    }
+
+    /// The words an abbreviation stands for (`ИБ` → информационная безопасность), else the word.
+    fn expand(&self, raw: &str, w: Word) -> Vec<Word> {
+        match self.abbreviations[0].get(raw).or_else(|| self.abbreviations[1].get(&w.folded)) {
+            Some(to) => to.clone(),
+            None => vec![w],
+        }
+    }
+
+    /// Stopwords, numbers and single letters (`I'm` → `i`, `m`): no part of an occupation.
+    fn is_filler(&self, w: &Word) -> bool {
+        self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none()
     }
 
     /// Reads a query. Segments: `,` `;` `|` brackets `@` and sentence ends always separate (a
@@ -108,24 +137,19 @@ impl Matcher {
             let w = normalize::word(raw);
             request |= self.requests.contains(&w.folded);
             about_self |= self.self_markers.contains(&w.folded);
-            // "ПО" (software) is an abbreviation, "по" a preposition: case decides, first.
-            let exact_abbreviation = self.abbreviations[0].contains_key(raw);
-            if !exact_abbreviation && self.domain_markers.contains(&w.folded) {
-                (domain, place) = (true, false);
-                continue;
+            match self.preposition(raw, &w) {
+                Some(Preposition::Domain) => {
+                    (domain, place) = (true, false);
+                    continue;
+                }
+                Some(Preposition::Place) => {
+                    (domain, place) = (false, true);
+                    continue;
+                }
+                None => {}
             }
-            if !exact_abbreviation && self.place_markers.contains(&w.folded) {
-                (domain, place) = (false, true);
-                continue;
-            }
-            let expanded = self.abbreviations[0].get(raw).or_else(|| self.abbreviations[1].get(&w.folded));
-            let words = match expanded {
-                Some(to) => to.clone(),
-                None => vec![w],
-            };
-            for w in words {
-                // Single letters are left-overs (`I'm` → `i`, `m`), numbers are not occupations.
-                if self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none() {
+            for w in self.expand(raw, w) {
+                if self.is_filler(&w) {
                     // Another preposition ends a domain or a place.
                     (domain, place) = (false, false);
                     continue;

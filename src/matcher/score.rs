@@ -287,6 +287,7 @@ impl Matcher {
         let precision_of = |mask: u32, target: Target| -> f32 {
             let home_segs: u64 = (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63));
             let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
+            let home_place = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].place);
             let (mut explained, mut cost) = (0.0f32, 0.0f32);
             for j in 0..toks.len() {
                 let t = &toks[j];
@@ -306,7 +307,7 @@ impl Matcher {
                 let weak_elsewhere = claimed && !own_seg && rivals().all(|m| m.count_ones() == 1) && !self.agent_shaped(&t.word.folded);
                 // An occupation named where someone works ("физик в отделении лучевой терапии")
                 // is a department, not a second job.
-                let at_place = t.place && !toks.iter().enumerate().any(|(k, x)| mask & (1 << k) != 0 && x.place);
+                let at_place = t.place && !home_place;
                 cost += if claimed && !weak_elsewhere && !at_place && (own_seg || home_paren || !t.paren) {
                     // Another occupation named beside this one: in the same segment it
                     // contradicts in full — unless it shares the head word with this match
@@ -445,8 +446,7 @@ impl Matcher {
         // Every other word of the best generic word's segment is context, a place, or read by one
         // of the word's own professions ("sofware developr"), not "hardware developer".
         if let (Some(g), true) = (sc.generic.1, generic_mask != 0) {
-            let members = self.generic_codes[g as usize].iter().filter_map(|c| self.catalog.professions.iter().position(|p| &p.code == c));
-            let explained = members.fold(generic_mask, |acc, i| acc | masks[i]);
+            let explained = self.generic_codes[g as usize].iter().fold(generic_mask, |acc, c| acc | masks[self.index_of(c)]);
             let seg = toks[generic_mask.trailing_zeros() as usize].seg;
             sc.generic_alone =
                 (0..toks.len()).all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren);
