@@ -189,6 +189,10 @@ pub struct Lexicon {
     pub qualifiers: PerLang,
     pub abbreviations: Vec<Abbreviation>,
     pub generic: Vec<GenericGroup>,
+    /// Topic words: a workplace, subject or activity that points at listed professions without
+    /// naming an occupation ("онкоцентр", "монтирую ролики"). Alone they ask about those
+    /// professions; beside a name they only confirm it. `closed` is always false.
+    pub topics: Vec<GenericGroup>,
     /// Context words: workplaces, places, grades, tools — they never cost a listed answer.
     pub context: PerLang,
     /// Words that make a message a request for a service ("ищу педиатра", "need a pediatrician").
@@ -288,6 +292,8 @@ struct RawLexicon {
     abbreviations: Vec<RawAbbreviation>,
     #[serde(default)]
     generic: Vec<RawGeneric>,
+    #[serde(default)]
+    topic: Vec<RawGeneric>,
     #[serde(default)]
     context: PerLang,
     #[serde(default)]
@@ -435,30 +441,44 @@ impl Catalog {
 
         let lf = LEXICON_FILE;
         let rl: RawLexicon = parse_toml(lf, lexicon)?;
-        let mut generic = Vec::new();
-        for (i, g) in rl.generic.into_iter().enumerate() {
-            let entry = format!("generic #{}", i + 1);
-            if g.terms.iter().next().is_none() {
-                return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no terms".into() });
-            }
-            let mut gc = Vec::new();
-            for c in g.codes {
-                let code = Code::parse_canonical(&c).ok_or_else(|| CatalogError::BadCode { file: lf.into(), entry: entry.clone(), code: c.clone() })?;
-                if !codes.contains(&code) {
-                    return Err(CatalogError::UnknownCode { file: lf.into(), entry: entry.clone(), code: c });
+        let read_groups = |raw: Vec<RawGeneric>, kind: &str| -> Result<Vec<GenericGroup>, CatalogError> {
+            let mut out = Vec::new();
+            for (i, g) in raw.into_iter().enumerate() {
+                let entry = format!("{kind} #{}", i + 1);
+                if g.terms.iter().next().is_none() {
+                    return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no terms".into() });
                 }
-                gc.push(code);
+                let mut gc = Vec::new();
+                for c in g.codes {
+                    let code =
+                        Code::parse_canonical(&c).ok_or_else(|| CatalogError::BadCode { file: lf.into(), entry: entry.clone(), code: c.clone() })?;
+                    if !codes.contains(&code) {
+                        return Err(CatalogError::UnknownCode { file: lf.into(), entry: entry.clone(), code: c });
+                    }
+                    gc.push(code);
+                }
+                if gc.is_empty() {
+                    return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no codes".into() });
+                }
+                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed });
             }
-            if gc.is_empty() {
-                return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no codes".into() });
-            }
-            generic.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed });
+            Ok(out)
+        };
+        let generic = read_groups(rl.generic, "generic")?;
+        let topics = read_groups(rl.topic, "topic")?;
+        if let Some(i) = topics.iter().position(|t| t.closed) {
+            return Err(CatalogError::Invalid {
+                file: lf.into(),
+                entry: format!("topic #{}", i + 1),
+                problem: "a topic is never closed: alone it asks".into(),
+            });
         }
         let lexicon = Lexicon {
             stopwords: rl.stopwords,
             qualifiers: rl.qualifiers,
             abbreviations: rl.abbreviations.into_iter().map(|a| Abbreviation { from: a.from, to: a.to, exact_case: a.exact_case }).collect(),
             generic,
+            topics,
             context: rl.context,
             requests: rl.requests,
             self_markers: rl.self_markers,

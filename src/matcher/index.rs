@@ -40,6 +40,7 @@ impl Matcher {
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),
             joined: Vec::new(),
+            topic_word: Vec::new(),
             sigs: Vec::new(),
             grams: HashMap::default(),
             generic_codes: Vec::new(),
@@ -58,7 +59,7 @@ impl Matcher {
                 [m.morph.stem(&w), w.folded]
             })
             .collect();
-        let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target);
+        let add = |m: &mut Matcher, text: &str, target: Target| m.add_phrase(text, target, false);
         for (i, p) in catalog.professions.iter().enumerate() {
             let t = Target::Listed(i as u16);
             for lang in Lang::ALL {
@@ -74,6 +75,16 @@ impl Matcher {
             }
             m.generic_codes.push(g.codes.clone());
             m.generic_closed.push(g.closed);
+        }
+        // Topic words point at listed professions without naming an occupation: they are
+        // phrases of each of their professions, marked so they never make a name (see `score`).
+        for t in &lex.topics {
+            for (_, term) in t.terms.iter() {
+                for c in &t.codes {
+                    let i = catalog.professions.iter().position(|p| &p.code == c).expect("codes checked on load") as u16;
+                    m.add_phrase(term, Target::Listed(i), true);
+                }
+            }
         }
         // An education field's name ("креативные индустрии", "healthcare") is a generic word too:
         // it asks which of the field's professions is meant.
@@ -116,24 +127,31 @@ impl Matcher {
         id
     }
 
-    pub(super) fn add_phrase(&mut self, text: &str, target: Target) {
+    pub(super) fn add_phrase(&mut self, text: &str, target: Target, topic: bool) {
         let words = self.analyze(text);
         if words.is_empty() {
             return;
         }
-        let stems: Vec<(String, bool)> = words.iter().map(|(w, q)| (self.cached_stem(w), *q)).collect();
+        let mut stems: Vec<(String, bool)> = words.iter().map(|(w, q)| (self.cached_stem(w), *q)).collect();
+        // In a topic ("онкологическое отделение") the workplace word is context: it weighs
+        // little, so "отделение" alone does not point at oncology.
+        if topic {
+            for ((stem, q), (w, _)) in stems.iter_mut().zip(&words) {
+                *q |= self.context.contains(stem.as_str()) || self.context.contains(&w.folded);
+            }
+        }
         // "web developer" is also typed "webdeveloper": the joined form of short phrases is
         // indexed too, once all real words are in (see `finish`). It is the words as written
         // with only the last one stemmed, as for two query words typed apart (`score_text`).
         if (2..=3).contains(&words.len()) && words.iter().all(|w| w.0.folded.chars().count() >= JOIN_MIN_CHARS) {
             let mut joined: String = words[..words.len() - 1].iter().map(|w| w.0.folded.as_str()).collect();
             joined.push_str(&stems[stems.len() - 1].0);
-            self.pending_joined.push((joined, target));
+            self.pending_joined.push((joined, target, topic));
         }
-        self.push_phrase(stems, target);
+        self.push_phrase(stems, target, topic);
     }
 
-    pub(super) fn push_phrase(&mut self, stems: Vec<(String, bool)>, target: Target) {
+    pub(super) fn push_phrase(&mut self, stems: Vec<(String, bool)>, target: Target, topic: bool) {
         let id = self.phrases.len() as u32;
         let mut tokens = Vec::new();
         let mut quals = Vec::new();
@@ -145,11 +163,11 @@ impl Matcher {
                 self.postings[t as usize].push(id);
             }
         }
-        if matches!(target, Target::Listed(_)) {
+        if matches!(target, Target::Listed(_)) && !topic {
             self.listed_vocab.extend(&tokens);
         }
         let weights = quals.iter().map(|&q| if q { QUALIFIER_WEIGHT } else { 1.0 }).collect();
-        self.phrases.push(Phrase { target, tokens, weights, total: 0.0 });
+        self.phrases.push(Phrase { target, topic, tokens, weights, total: 0.0 });
     }
 
     /// Joined forms, then inverse document frequencies once every phrase is in.
@@ -157,13 +175,14 @@ impl Matcher {
         // A joined form that stems to a real word (`инженер`+`ии` → `инженерии` → `инженер`)
         // would turn that word into this phrase: skip those.
         let real_words = self.vocab.len();
-        for (stem, target) in std::mem::take(&mut self.pending_joined) {
+        for (stem, target, topic) in std::mem::take(&mut self.pending_joined) {
             if self.vocab_ids.get(&stem).is_none_or(|&id| id as usize >= real_words) {
-                self.push_phrase(vec![(stem, false)], target);
+                self.push_phrase(vec![(stem, false)], target, topic);
             }
         }
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
+        self.topic_word = self.postings.iter().map(|ps| ps.iter().all(|p| self.phrases[*p as usize].topic)).collect();
         let mut grams: HashMap<u64, Vec<u32>> = HashMap::default();
         for (id, v) in self.vocab.iter().enumerate() {
             if self.vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1) {
@@ -174,8 +193,18 @@ impl Matcher {
         }
         self.grams = grams;
         self.stem_cache = Default::default();
-        let n = self.phrases.len().max(1) as f32;
-        self.weight = self.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
+        // Document frequencies count names, generic words and other occupations: topics (one
+        // phrase per profession they point at) would dilute the words they share with names.
+        let n = self.phrases.iter().filter(|p| !p.topic).count().max(1) as f32;
+        self.weight = self
+            .postings
+            .iter()
+            .map(|ps| {
+                let df = ps.iter().filter(|p| !self.phrases[**p as usize].topic).count();
+                let df = if df == 0 { ps.len() } else { df };
+                (1.0 + n / df.max(1) as f32).ln()
+            })
+            .collect();
         self.unknown_weight = (1.0 + n).ln();
         for p in &mut self.phrases {
             for (w, t) in p.weights.iter_mut().zip(&p.tokens) {
@@ -200,7 +229,8 @@ impl Matcher {
             .postings
             .iter()
             .map(|ps| {
-                let mut it = ps.iter().map(|p| self.phrases[*p as usize].target);
+                // Topic phrases ("онкоцентр") make no word a profession's own.
+                let mut it = ps.iter().filter(|p| !self.phrases[**p as usize].topic).map(|p| self.phrases[*p as usize].target);
                 match it.next() {
                     Some(Target::Listed(i)) if it.all(|t| matches!(t, Target::Listed(j) if j == i)) => Some(i),
                     _ => None,

@@ -16,6 +16,15 @@ const EXTEND_MAX_LEN: usize = 5;
 impl Matcher {
     /// Vocabulary entries like `stem`: the exact one if known, else fuzzy neighbours.
     pub(super) fn lookup(&self, stem: &str, len: usize, allow_prefix: bool) -> Vec<(u32, f32)> {
+        // A word only topics know (`онкологиялык`) is still read as the listed names it is near.
+        let topic_word = self.vocab_ids.get(stem).filter(|&&id| self.topic_word[id as usize]);
+        if let Some(&id) = topic_word {
+            let mut hits = self.fuzzy(stem, len, allow_prefix);
+            hits.retain(|h| h.0 != id && self.listed_vocab.binary_search(&h.0).is_ok());
+            hits.insert(0, (id, 1.0));
+            hits.truncate(MAX_FUZZY_HITS);
+            return hits;
+        }
         if let Some(&id) = self.vocab_ids.get(stem) {
             // The stemmer cuts some short words deeper in some forms (`систем` → `сист`): the
             // same word cut one or two letters later is also this word. Longer stems are whole
@@ -33,6 +42,11 @@ impl Matcher {
             }
             return hits;
         }
+        self.fuzzy(stem, len, allow_prefix)
+    }
+
+    /// Fuzzy neighbours of `stem` through the bigram index, best first.
+    fn fuzzy(&self, stem: &str, len: usize, allow_prefix: bool) -> Vec<(u32, f32)> {
         if len < similarity::FUZZY_MIN_LEN {
             return Vec::new();
         }

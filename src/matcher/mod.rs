@@ -105,6 +105,12 @@ pub const HEAD_MARGIN: f32 = 0.25;
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.
 pub const GENERIC_MEMBER_SHARE: f32 = 0.8;
+/// A match made only of topic words (a workplace, subject or activity) scores at most this: enough
+/// to ask about, never to be listed.
+pub const TOPIC_CAP: f32 = 0.6;
+/// A topic phrase counts only when the query names this much of it ("сети" alone is not
+/// "нейронные сети").
+pub const TOPIC_RECALL_MIN: f32 = 0.6;
 /// A distinctive word counts only when matched this well (exact, or a one-letter typo).
 pub const DISTINCTIVE_SIM: f32 = 0.85;
 
@@ -178,6 +184,9 @@ enum Target {
 
 struct Phrase {
     target: Target,
+    /// A topic phrase of a listed profession (a workplace, subject or activity): it explains
+    /// words for that profession but alone only asks.
+    topic: bool,
     tokens: Vec<u32>,
     weights: Vec<f32>,
     total: f32,
@@ -229,11 +238,13 @@ pub struct Matcher {
     /// those read in any case (by folded form).
     abbreviations: [HashMap<String, Vec<Word>>; 2],
     unknown_weight: f32,
-    pending_joined: Vec<(String, Target)>,
+    pending_joined: Vec<(String, Target, bool)>,
     /// Vocabulary ids in string order, for looking up the words a stem begins.
     sorted_vocab: Vec<u32>,
     /// Vocabulary entries that exist only as joined forms of phrases (`webdeveloper`).
     joined: Vec<bool>,
+    /// Per vocabulary entry: only topic phrases hold it.
+    topic_word: Vec<bool>,
     /// Letter signatures of the vocabulary (see [`signature`]).
     sigs: Vec<u64>,
     /// The professions each generic target asks about: the lexicon's generic words, then the

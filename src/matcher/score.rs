@@ -38,6 +38,8 @@ pub(super) struct Scores {
     /// Per listed profession: every word that matched it stands after a place marker
     /// ("работаю в реанимации"): a workplace, not an occupation.
     pub(super) place_only: Vec<bool>,
+    /// Per listed profession: only its topic words matched ("работаю на фармзаводе").
+    pub(super) topic_only: Vec<bool>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
 }
@@ -93,6 +95,7 @@ impl Matcher {
             partial: vec![0.0; n],
             distinct: vec![false; n],
             place_only: vec![false; n],
+            topic_only: vec![false; n],
             listed_modified: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
@@ -170,7 +173,11 @@ impl Matcher {
         // Each query word weighs what its best-known reading weighs; an unknown word weighs as
         // much as the rarest known word (what that costs a match depends on where it stands: see
         // `cost` below).
-        let known: Vec<bool> = (0..toks.len()).map(|j| units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty())).collect();
+        // (A word only topics know is context for anyone else: "веду диабет" beside an
+        // endocrinologist costs what an unknown word costs.)
+        let known: Vec<bool> = (0..toks.len())
+            .map(|j| units.iter().any(|u| u.first <= j && j <= u.last && u.hits.iter().any(|h| !self.topic_word[h.0 as usize])))
+            .collect();
         let base: Vec<f32> = (0..toks.len())
             .map(|j| {
                 let w = units
@@ -232,7 +239,8 @@ impl Matcher {
         // that target's; for any other target it is a contradiction, not context.
         // Each claim keeps the words of the claiming phrase (see `precision_of`).
         let mut claims: Vec<Vec<(Target, u32)>> = vec![Vec::new(); toks.len()];
-        for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL) {
+        // A topic ("онкоцентр") claims nothing: a nurse in an oncology centre is a nurse.
+        for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL && !self.phrases[r.phrase as usize].topic) {
             let target = self.phrases[r.phrase as usize].target;
             // Statuses and chat ("студент", "ищу работу") are no occupation beside another.
             if matches!(target, Target::NotListed(g) if self.catalog.not_listed[g as usize].isco == NO_OCCUPATION) {
@@ -284,7 +292,9 @@ impl Matcher {
         }
         // What explaining the words in `mask` is worth for `target`: explained weight over the
         // explained weight plus what the other words cost.
-        let precision_of = |mask: u32, target: Target| -> f32 {
+        // Words in `free` (a topic of the same profession: "веду диабет" beside "эндокринолог")
+        // confirm the match: they cost nothing and explain nothing.
+        let precision_with = |mask: u32, target: Target, free: u32| -> f32 {
             let home_segs: u64 = (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63));
             let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
             let home_place = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].place);
@@ -294,6 +304,9 @@ impl Matcher {
                 let q = qwords[j].qualifier;
                 if mask & (1 << j) != 0 {
                     explained += if q { base[j] * QUALIFIER_WEIGHT } else { base[j] };
+                    continue;
+                }
+                if free & (1 << j) != 0 {
                     continue;
                 }
                 let own_seg = home_segs & (1u64 << t.seg.min(63)) != 0;
@@ -339,6 +352,7 @@ impl Matcher {
                 0.0
             }
         };
+        let precision_of = |mask: u32, target: Target| precision_with(mask, target, 0);
 
         // A word that narrows a generic word into a particular occupation the generic phrase does
         // not explain: a domain ("по бухучёту"), or the word right beside the head — after it in
@@ -383,6 +397,8 @@ impl Matcher {
         let mut best_recall = vec![0.0f32; n];
         let mut masks = vec![0u32; n];
         let mut distinct_recall = vec![0.0f32; n];
+        let mut topic_recall = vec![0.0f32; n];
+        let mut topic_masks = vec![0u32; n];
         let mut generic_mask = 0u32;
         // Best recall first: a phrase scores at most its recall, so once the recall falls below
         // the best score of its kind no later phrase of that kind can win (unless tracing).
@@ -403,6 +419,13 @@ impl Matcher {
                 trace.phrases.push((r.phrase, r.recall, precision, s));
             }
             match phrase.target {
+                // A topic explains its words for the profession, and alone makes a weak match.
+                Target::Listed(i) if phrase.topic => {
+                    if r.recall >= TOPIC_RECALL_MIN {
+                        topic_recall[i as usize] = topic_recall[i as usize].max(r.recall);
+                        topic_masks[i as usize] |= r.mask;
+                    }
+                }
                 Target::Listed(i) => {
                     let i = i as usize;
                     best_recall[i] = best_recall[i].max(r.recall);
@@ -431,8 +454,14 @@ impl Matcher {
             }
         }
         for i in 0..n {
+            if best_recall[i] == 0.0 && topic_recall[i] > 0.0 {
+                let precision = precision_of(topic_masks[i], Target::Listed(i as u16));
+                sc.listed[i] = similarity::combine(topic_recall[i], precision).min(TOPIC_CAP);
+                sc.topic_only[i] = true;
+                sc.listed_mask[i] = topic_masks[i];
+            }
             if best_recall[i] > 0.0 {
-                let precision = precision_of(masks[i], Target::Listed(i as u16));
+                let precision = precision_with(masks[i], Target::Listed(i as u16), topic_masks[i] & !masks[i]);
                 let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
                 sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
                 sc.listed_modified[i] = has_modifier(masks[i]);

@@ -17,7 +17,21 @@ impl Matcher {
     }
 
     pub(super) fn decide(&self, cleaned: &str, sc: Scores) -> Verdict {
-        let ranked = self.ranked(&sc);
+        // Names decide; topics (a workplace, subject, activity) only ask when nothing else does.
+        let (topics, ranked): (Vec<Candidate>, Vec<Candidate>) = self.ranked(&sc).into_iter().partition(|c| sc.topic_only[self.index_of(&c.code)]);
+        let verdict = self.decide_names(cleaned, &sc, ranked, &topics);
+        let asks_topic = |v: &Verdict| v.kind == VerdictKind::NotListed && matches!(v.reason, Reason::NotUnderstood | Reason::OtherOccupation);
+        let (n, _) = sc.not_listed;
+        match topics.first() {
+            Some(t) if asks_topic(&verdict) && !sc.request && n < NOT_LISTED_MIN && t.score >= QUESTION_MIN => {
+                let cands: Vec<Candidate> = topics.iter().filter(|c| c.score + 0.15 >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
+                Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak }
+            }
+            _ => verdict,
+        }
+    }
+
+    fn decide_names(&self, cleaned: &str, sc: &Scores, ranked: Vec<Candidate>, topics: &[Candidate]) -> Verdict {
         let (l1, l2) = (ranked.first().map_or(0.0, |c| c.score), ranked.get(1).map_or(0.0, |c| c.score));
         let (n, ng) = sc.not_listed;
         let (g, gg) = sc.generic;
@@ -60,7 +74,7 @@ impl Matcher {
             sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
         });
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
-            return self.generic_verdict(cleaned, gi, &ranked, g, uncontested && sc.generic_alone, sc.generic_modified);
+            return self.generic_verdict(cleaned, gi, &ranked, topics, g, uncontested && sc.generic_alone, sc.generic_modified);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
             return Verdict {
@@ -97,7 +111,7 @@ impl Matcher {
             }
         }
         if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
-            return self.generic_verdict(cleaned, gi, &ranked, g, false, sc.generic_modified);
+            return self.generic_verdict(cleaned, gi, &ranked, topics, g, false, sc.generic_modified);
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
@@ -117,12 +131,24 @@ impl Matcher {
     /// A generic word narrowed by a modifier it does not explain names a particular occupation
     /// Kasip does not know as listed: "преподаватель английского" is not listed; a closed word
     /// so narrowed ("estate developer") is asked about rather than taken as listed.
-    pub(super) fn generic_verdict(&self, cleaned: &str, group: u16, ranked: &[Candidate], score: f32, uncontested: bool, modified: bool) -> Verdict {
+    /// Members the query's topic points at ("инженер в аэропорту") come first among equals.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn generic_verdict(
+        &self,
+        cleaned: &str,
+        group: u16,
+        ranked: &[Candidate],
+        topics: &[Candidate],
+        score: f32,
+        uncontested: bool,
+        modified: bool,
+    ) -> Verdict {
         // Members the query did not single out still fit as the word fits.
         let floor = round(score * GENERIC_MEMBER_SHARE);
         let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(floor, |c| c.score.max(floor));
         let mut cands: Vec<Candidate> = self.generic_codes[group as usize].iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
-        cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let topic = |c: &Candidate| topics.iter().find(|t| t.code == c.code).map_or(0.0, |t| t.score);
+        cands.sort_by(|a, b| b.score.total_cmp(&a.score).then(topic(b).total_cmp(&topic(a))));
         cands.truncate(MAX_CANDIDATES);
         let closed = self.generic_closed[group as usize];
         if modified && !closed {
