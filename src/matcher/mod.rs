@@ -448,7 +448,8 @@ mod tests {
             Target::NotListed(g) => format!("not-listed {}", m.catalog.not_listed[g as usize].name),
             Target::Generic(g) => format!("generic #{g}"),
         };
-        for p in &m.phrases {
+        // (Topics point at several professions by design: "онкоцентр".)
+        for p in m.phrases.iter().filter(|p| !p.topic) {
             let mut key = p.tokens.clone();
             key.sort_unstable();
             let words: String = p.tokens.iter().map(|t| m.vocab[*t as usize].clone()).collect::<Vec<_>>().join(" ");
@@ -466,6 +467,35 @@ mod tests {
             }
         }
         assert!(conflicts.is_empty(), "{conflicts:#?}");
+    }
+
+    /// A topic alone asks; it never makes another profession "listed".
+    #[test]
+    fn topics_alone_never_qualify_for_another_profession() {
+        let m = m();
+        let mut wrong = Vec::new();
+        for t in &m.catalog.lexicon.topics {
+            for (_, term) in t.terms.iter() {
+                let v = m.match_query(term);
+                if v.kind == VerdictKind::Listed && !v.code.as_ref().is_some_and(|c| t.codes.contains(c)) {
+                    wrong.push(format!("{term:?} -> {:?}", v.code));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn workplaces_and_activities_ask() {
+        for (q, code) in [("работаю на фармзаводе", "2145-9-007"), ("работаю в онкоцентре", "2211-7-004"), ("I work in a recording studio", "3521-2-004")] {
+            let v = m().match_query(q);
+            assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
+            assert!(v.candidates.iter().any(|c| c.code.as_str() == code), "{q}: {:?}", v.candidates);
+        }
+        // …but a named occupation off the list stays what it is.
+        for q in ["медсестра в онкоцентре", "бухгалтер на фармзаводе"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
     }
 
     #[test]

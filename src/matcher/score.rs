@@ -383,7 +383,9 @@ impl Matcher {
             // The word on the head's modifier side; in mixed text ("developer недвижимости")
             // both sides.
             let before = first.checked_sub(1);
-            let after = Some(last + 1).filter(|j| *j < toks.len());
+            // (After the head: the first word the phrase does not read — "преподаватель
+            // английского в вузе" is read as "преподаватель вуза" around the modifier.)
+            let after = (first + 1..toks.len()).find(|j| mask & (1 << j) == 0).filter(|j| *j <= last + 1);
             let beside = match (toks[first].word.folded.is_ascii(), after.is_some_and(|j| toks[j].word.folded.is_ascii())) {
                 (true, true) => before.is_some_and(modifies),
                 (true, false) => before.is_some_and(modifies) || after.is_some_and(modifies),
