@@ -42,6 +42,28 @@ pub(super) struct Scores {
     pub(super) topic_only: Vec<bool>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
+    /// Query words that are qualifiers or context (they never make the head of a title).
+    pub(super) light_mask: u32,
+    /// Per query word: its segment.
+    pub(super) segs: Vec<u16>,
+}
+
+impl Scores {
+    /// Where the occupation `mask` names stands in the title, smaller is nearer the head: its
+    /// segment first (the title comes before what follows a comma), then its place in the
+    /// segment — first word in Russian and Kazakh ("гинеколог-эндокринолог"), last in English
+    /// ("paediatric neurosurgeon"). `None` when it names only qualifiers or context.
+    pub(super) fn head_rank(&self, mask: u32) -> Option<(u16, i32)> {
+        let core = mask & !self.light_mask;
+        if core == 0 {
+            return None;
+        }
+        let first = core.trailing_zeros() as usize;
+        let seg = self.segs[first];
+        let in_seg = (first..self.segs.len()).filter(|&j| core & (1 << j) != 0 && self.segs[j] == seg);
+        let pos = if self.latin { -(in_seg.max().unwrap_or(first) as i32) } else { first as i32 };
+        Some((seg, pos))
+    }
 }
 
 impl Scores {
@@ -149,6 +171,8 @@ impl Matcher {
         sc.words = qwords.iter().filter(|q| !q.qualifier).count();
         sc.latin = toks.iter().all(|t| t.word.folded.is_ascii());
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
+        sc.light_mask = qwords.iter().enumerate().filter(|(_, q)| q.qualifier).fold(0, |m, (j, _)| m | 1 << j);
+        sc.segs = toks.iter().map(|t| t.seg as u16).collect();
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
             // "инженер-конструктор").

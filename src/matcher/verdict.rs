@@ -19,7 +19,7 @@ impl Matcher {
     pub(super) fn decide(&self, cleaned: &str, sc: Scores) -> Verdict {
         // Names decide; topics (a workplace, subject, activity) only ask when nothing else does.
         let (topics, ranked): (Vec<Candidate>, Vec<Candidate>) = self.ranked(&sc).into_iter().partition(|c| sc.topic_only[self.index_of(&c.code)]);
-        let verdict = self.decide_names(cleaned, &sc, ranked, &topics);
+        let verdict = self.head_first(&sc, self.decide_names(cleaned, &sc, ranked, &topics));
         let asks_topic = |v: &Verdict| v.kind == VerdictKind::NotListed && matches!(v.reason, Reason::NotUnderstood | Reason::OtherOccupation);
         let (n, _) = sc.not_listed;
         match topics.first() {
@@ -28,6 +28,38 @@ impl Matcher {
                 Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak }
             }
             _ => verdict,
+        }
+    }
+
+    /// Two listed specialties named apart ("гинеколог-эндокринолог", "paediatric neurosurgeon,
+    /// children's hospital"): the head of the title is the occupation, the other its field or
+    /// workplace. A listed answer leads with the head; if the head alone is not sure enough, ask.
+    fn head_first(&self, sc: &Scores, v: Verdict) -> Verdict {
+        if v.kind != VerdictKind::Listed || v.reason == Reason::Code {
+            return v;
+        }
+        let Some(top) = v.code.clone() else { return v };
+        let top_mask = sc.listed_mask[self.index_of(&top)];
+        let Some(top_rank) = sc.head_rank(top_mask) else { return v };
+        let (l1, _) = (sc.listed[self.index_of(&top)], ());
+        let head = self
+            .ranked(sc)
+            .into_iter()
+            .filter(|c| c.code != top && c.score >= LISTED_MIN - HEAD_MARGIN && !sc.topic_only[self.index_of(&c.code)])
+            .filter(|c| {
+                let m = sc.listed_mask[self.index_of(&c.code)];
+                m & top_mask & !sc.light_mask == 0 && sc.head_rank(m).is_some_and(|r| r < top_rank)
+            })
+            .max_by(|a, b| a.score.total_cmp(&b.score));
+        let Some(head) = head else { return v };
+        let rest: Vec<Candidate> = v.candidates.iter().filter(|c| c.code != head.code && c.score >= LISTED_MIN - HEAD_MARGIN).cloned().collect();
+        let mut cands = vec![head.clone()];
+        cands.extend(rest);
+        cands.truncate(MAX_CANDIDATES);
+        if head.score >= LISTED_MIN && head.score + HEAD_MARGIN >= l1 {
+            Self::one_of(cands)
+        } else {
+            Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Ambiguous }
         }
     }
 
