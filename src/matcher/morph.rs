@@ -28,6 +28,10 @@ const KK_CASE: &[&str] = &[
     "ынан", "инен", "нын", "нин", "дын", "дин", "тын", "тин", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "мен", "пен", "бен", "ына", "ине", "ды",
     "ди", "ты", "ти", "га", "ге", "ка", "ке", "да", "де", "та", "те",
 ];
+/// The cases that stand before a personal ending ("Өзбекстаннанмын" — I am from Uzbekistan;
+/// "ауруханадамын" — I am at the hospital): ablative and locative, not the dative that a
+/// noun like `медбике` merely ends with.
+const KK_CASE_BEFORE_PERSONAL: &[&str] = &["ынан", "инен", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "да", "де", "та", "те"];
 const KK_POSSESSIVE: &[&str] = &["сы", "си", "ым", "им", "ы", "и"];
 /// Personal endings no Russian word ends with.
 const KK_PERSONAL_ONLY: &[&str] = &["мыз", "пыз", "быз", "мын", "пын", "бын"];
@@ -74,7 +78,15 @@ fn strip_one(s: &str, suffixes: &[&str]) -> Option<String> {
 
 pub fn kazakh_stem(s: &str) -> String {
     let mut cur = s.to_string();
-    for class in [KK_PERSONAL, KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE] {
+    // "I am X" puts the personal ending on the bare noun ("медбикемін", "дәрігермін"), or on a
+    // place ("Алматыданмын"): after one, only those cases are cut (`медбике` is no dative).
+    let personal = strip_one(&cur, KK_PERSONAL);
+    let classes: &[&[&str]] =
+        if personal.is_some() { &[KK_CASE_BEFORE_PERSONAL, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE] } else { &[KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE] };
+    if let Some(next) = personal {
+        cur = next;
+    }
+    for class in classes {
         if let Some(next) = strip_one(&cur, class) {
             cur = next;
         }

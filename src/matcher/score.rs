@@ -40,6 +40,9 @@ pub(super) struct Scores {
     pub(super) place_only: Vec<bool>,
     /// Per listed profession: only its topic words matched ("работаю на фармзаводе").
     pub(super) topic_only: Vec<bool>,
+    /// Per listed profession: what its topic words alone score (at most `TOPIC_CAP`), whatever
+    /// else matched it.
+    pub(super) topic: Vec<f32>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
     /// Query words that are qualifiers or context (they never make the head of a title).
@@ -118,6 +121,7 @@ impl Matcher {
             distinct: vec![false; n],
             place_only: vec![false; n],
             topic_only: vec![false; n],
+            topic: vec![0.0; n],
             listed_modified: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
@@ -264,7 +268,11 @@ impl Matcher {
         // Each claim keeps the words of the claiming phrase (see `precision_of`).
         let mut claims: Vec<Vec<(Target, u32)>> = vec![Vec::new(); toks.len()];
         // A topic ("онкоцентр") claims nothing: a nurse in an oncology centre is a nurse.
-        for r in reached.iter().filter(|r| r.recall >= CLAIM_RECALL && !self.phrases[r.phrase as usize].topic) {
+        let light = sc.light_mask;
+        for r in reached.iter().filter(|r| {
+            let p = &self.phrases[r.phrase as usize];
+            r.recall >= CLAIM_RECALL && !p.topic && (r.mask & !light != 0 || !matches!(p.target, Target::NotListed(_)))
+        }) {
             let target = self.phrases[r.phrase as usize].target;
             // Statuses and chat ("студент", "ищу работу") are no occupation beside another.
             if matches!(target, Target::NotListed(g) if self.catalog.not_listed[g as usize].isco == NO_OCCUPATION) {
@@ -439,6 +447,11 @@ impl Matcher {
             if trace.is_none() && !matches!(phrase.target, Target::Listed(_)) && r.recall <= best_of_kind {
                 continue;
             }
+            // Context alone names no occupation off the list: "больнице" is not "главный врач
+            // больницы". (A generic word may be light: "врач" beside a specialty.)
+            if matches!(phrase.target, Target::NotListed(_)) && r.mask & !sc.light_mask == 0 {
+                continue;
+            }
             let precision = if trace.is_some() || !matches!(phrase.target, Target::Listed(_)) { precision_of(r.mask, phrase.target) } else { 0.0 };
             let s = similarity::combine(r.recall, precision);
             if let Some(trace) = trace.as_deref_mut() {
@@ -471,7 +484,12 @@ impl Matcher {
                     }
                 }
                 Target::Generic(g) => {
-                    if s > sc.generic.0 {
+                    // In a tie the reading that holds the title's head wins ("саунд-дизайнер для
+                    // игр" is a sound designer, not a game designer).
+                    let nearer_head = s == sc.generic.0
+                        && generic_mask != 0
+                        && if sc.latin { r.mask.leading_zeros() < generic_mask.leading_zeros() } else { r.mask.trailing_zeros() < generic_mask.trailing_zeros() };
+                    if s > sc.generic.0 || nearer_head {
                         sc.generic = (s, Some(g));
                         sc.generic_modified = has_modifier(r.mask);
                         generic_mask = r.mask;
@@ -480,11 +498,14 @@ impl Matcher {
             }
         }
         for i in 0..n {
-            if best_recall[i] == 0.0 && topic_recall[i] > 0.0 {
+            if topic_recall[i] > 0.0 {
                 let precision = precision_of(topic_masks[i], Target::Listed(i as u16));
-                sc.listed[i] = similarity::combine(topic_recall[i], precision).min(TOPIC_CAP);
-                sc.topic_only[i] = true;
-                sc.listed_mask[i] = topic_masks[i];
+                sc.topic[i] = similarity::combine(topic_recall[i], precision).min(TOPIC_CAP);
+                if best_recall[i] == 0.0 {
+                    sc.listed[i] = sc.topic[i];
+                    sc.topic_only[i] = true;
+                    sc.listed_mask[i] = topic_masks[i];
+                }
             }
             if best_recall[i] > 0.0 {
                 let precision = precision_with(masks[i], Target::Listed(i as u16), topic_masks[i] & !masks[i]);

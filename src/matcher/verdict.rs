@@ -18,12 +18,23 @@ impl Matcher {
 
     pub(super) fn decide(&self, cleaned: &str, sc: Scores) -> Verdict {
         // Names decide; topics (a workplace, subject, activity) only ask when nothing else does.
-        let (topics, ranked): (Vec<Candidate>, Vec<Candidate>) = self.ranked(&sc).into_iter().partition(|c| sc.topic_only[self.index_of(&c.code)]);
+        let ranked: Vec<Candidate> = self.ranked(&sc).into_iter().filter(|c| !sc.topic_only[self.index_of(&c.code)]).collect();
+        let mut topics: Vec<Candidate> = (0..sc.topic.len())
+            .filter(|&i| sc.topic[i] > 0.0)
+            .map(|i| Candidate { code: self.catalog.professions[i].code.clone(), score: round(sc.topic[i]) })
+            .collect();
+        topics.sort_by(|a, b| b.score.total_cmp(&a.score));
         let verdict = self.head_first(&sc, self.decide_names(cleaned, &sc, ranked, &topics));
         let asks_topic = |v: &Verdict| v.kind == VerdictKind::NotListed && matches!(v.reason, Reason::NotUnderstood | Reason::OtherOccupation);
-        let (n, _) = sc.not_listed;
+        let (n, ng) = sc.not_listed;
+        // An occupation off the list named outright stays what it is ("юрист по защите данных"),
+        // unless it works in the topic's own field ("дозиметрист в радиотерапии"): then ask.
+        let named_elsewhere = sc.not_listed_recall >= CLAIM_RECALL && {
+            let field = ng.and_then(|g| self.catalog.not_listed[g as usize].field.as_deref());
+            !topics.iter().any(|t| self.catalog.profession(&t.code).is_some_and(|p| field.is_some_and(|f| p.fields.iter().any(|x| x == f))))
+        };
         match topics.first() {
-            Some(t) if asks_topic(&verdict) && !sc.request && n < NOT_LISTED_MIN && t.score >= QUESTION_MIN => {
+            Some(t) if asks_topic(&verdict) && !sc.request && n < NOT_LISTED_MIN && !named_elsewhere && t.score >= QUESTION_MIN => {
                 let cands: Vec<Candidate> = topics.iter().filter(|c| c.score + 0.15 >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
                 Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak }
             }
@@ -179,10 +190,26 @@ impl Matcher {
         let floor = round(score * GENERIC_MEMBER_SHARE);
         let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(floor, |c| c.score.max(floor));
         let mut cands: Vec<Candidate> = self.generic_codes[group as usize].iter().map(|c| Candidate { code: c.clone(), score: score_of(c) }).collect();
+        let closed = self.generic_closed[group as usize];
         let topic = |c: &Candidate| topics.iter().find(|t| t.code == c.code).map_or(0.0, |t| t.score);
         cands.sort_by(|a, b| b.score.total_cmp(&a.score).then(topic(b).total_cmp(&topic(a))));
+        // A topic may point past the word's usual readings ("технолог на заводе удобрений"):
+        // its professions in the same fields join the question, after the members it confirms.
+        let fields: Vec<&String> = cands.iter().filter_map(|c| self.catalog.profession(&c.code)).flat_map(|p| p.fields.iter()).collect();
+        let extra: Vec<Candidate> = topics
+            .iter()
+            .filter(|t| t.score >= QUESTION_MIN && !cands.iter().any(|c| c.code == t.code))
+            .filter(|t| self.catalog.profession(&t.code).is_some_and(|p| p.fields.iter().any(|f| fields.contains(&f))))
+            .map(|t| Candidate { code: t.code.clone(), score: floor })
+            .collect();
+        if !closed {
+            // A question leads with what the topic confirms, then what it adds, then the rest.
+            let (mut confirmed, rest): (Vec<Candidate>, Vec<Candidate>) = cands.into_iter().partition(|c| topic(c) > 0.0);
+            confirmed.extend(extra);
+            confirmed.extend(rest);
+            cands = confirmed;
+        }
         cands.truncate(MAX_CANDIDATES);
-        let closed = self.generic_closed[group as usize];
         if modified && !closed {
             return self.not_listed(cleaned, &cands, None, Reason::OtherOccupation);
         }
