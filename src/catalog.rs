@@ -191,7 +191,8 @@ pub struct Lexicon {
     pub generic: Vec<GenericGroup>,
     /// Topic words: a workplace, subject or activity that points at listed professions without
     /// naming an occupation ("онкоцентр", "монтирую ролики"). Alone they ask about those
-    /// professions; beside a name they only confirm it. `closed` is always false.
+    /// professions (or qualify, when `closed`: every reading is listed); beside a name they only
+    /// confirm it.
     pub topics: Vec<GenericGroup>,
     /// Context words: workplaces, places, grades, tools — they never cost a listed answer.
     pub context: PerLang,
@@ -466,13 +467,6 @@ impl Catalog {
         };
         let generic = read_groups(rl.generic, "generic")?;
         let topics = read_groups(rl.topic, "topic")?;
-        if let Some(i) = topics.iter().position(|t| t.closed) {
-            return Err(CatalogError::Invalid {
-                file: lf.into(),
-                entry: format!("topic #{}", i + 1),
-                problem: "a topic is never closed: alone it asks".into(),
-            });
-        }
         let lexicon = Lexicon {
             stopwords: rl.stopwords,
             qualifiers: rl.qualifiers,

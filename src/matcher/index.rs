@@ -79,11 +79,15 @@ impl Matcher {
         // Topic words point at listed professions without naming an occupation: they are
         // phrases of each of their professions, marked so they never make a name (see `score`).
         for t in &lex.topics {
+            let from = m.phrases.len();
             for (_, term) in t.terms.iter() {
                 for c in &t.codes {
                     let i = catalog.professions.iter().position(|p| &p.code == c).expect("codes checked on load") as u16;
                     m.add_phrase(term, Target::Listed(i), true);
                 }
+            }
+            for p in &mut m.phrases[from..] {
+                p.closed = t.closed;
             }
         }
         // An education field's name ("креативные индустрии", "healthcare") is a generic word too:
@@ -167,7 +171,7 @@ impl Matcher {
             self.listed_vocab.extend(&tokens);
         }
         let weights = quals.iter().map(|&q| if q { QUALIFIER_WEIGHT } else { 1.0 }).collect();
-        self.phrases.push(Phrase { target, topic, tokens, weights, total: 0.0 });
+        self.phrases.push(Phrase { target, topic, closed: false, tokens, weights, total: 0.0 });
     }
 
     /// Joined forms, then inverse document frequencies once every phrase is in.

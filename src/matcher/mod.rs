@@ -187,6 +187,8 @@ struct Phrase {
     /// A topic phrase of a listed profession (a workplace, subject or activity): it explains
     /// words for that profession but alone only asks.
     topic: bool,
+    /// A topic every reading of which is on the list ("пишу бэкенд"): alone it qualifies.
+    closed: bool,
     tokens: Vec<u32>,
     weights: Vec<f32>,
     total: f32,

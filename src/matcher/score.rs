@@ -43,6 +43,8 @@ pub(super) struct Scores {
     /// Per listed profession: what its topic words alone score (at most `TOPIC_CAP`), whatever
     /// else matched it.
     pub(super) topic: Vec<f32>,
+    /// Per listed profession: a closed topic of it matched ("пишу бэкенд").
+    pub(super) topic_closed: Vec<bool>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
     /// Query words that are qualifiers or context (they never make the head of a title).
@@ -122,6 +124,7 @@ impl Matcher {
             place_only: vec![false; n],
             topic_only: vec![false; n],
             topic: vec![0.0; n],
+            topic_closed: vec![false; n],
             listed_modified: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
@@ -433,6 +436,8 @@ impl Matcher {
         let mut distinct_recall = vec![0.0f32; n];
         let mut topic_recall = vec![0.0f32; n];
         let mut topic_masks = vec![0u32; n];
+        let mut echo_masks = vec![0u32; n];
+        let mut full_segs = vec![0u64; n];
         let mut generic_mask = 0u32;
         // Best recall first: a phrase scores at most its recall, so once the recall falls below
         // the best score of its kind no later phrase of that kind can win (unless tracing).
@@ -461,6 +466,7 @@ impl Matcher {
                 // A topic explains its words for the profession, and alone makes a weak match.
                 Target::Listed(i) if phrase.topic => {
                     if r.recall >= TOPIC_RECALL_MIN {
+                        sc.topic_closed[i as usize] |= phrase.closed && r.recall >= CLAIM_RECALL;
                         topic_recall[i as usize] = topic_recall[i as usize].max(r.recall);
                         topic_masks[i as usize] |= r.mask;
                     }
@@ -468,7 +474,22 @@ impl Matcher {
                 Target::Listed(i) => {
                     let i = i as usize;
                     best_recall[i] = best_recall[i].max(r.recall);
-                    masks[i] |= r.mask;
+                    // A phrase that names the profession sets its home segments; a partial echo
+                    // elsewhere ("ML Engineer (… LLM …)") confirms but does not move home.
+                    let in_home = (0..toks.len()).filter(|j| r.mask & (1 << j) != 0 && full_segs[i] & (1u64 << toks[*j].seg.min(63)) != 0).fold(0u32, |m, j| m | 1 << j);
+                    // (A phrase read across a comma or bracket is no name: "ML Engineer (… LLM …)"
+                    // is not "LLM engineer".)
+                    let segs = (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).fold(0u64, |m, j| m | 1u64 << toks[j].seg.min(63));
+                    let names = r.recall >= CLAIM_RECALL && segs.count_ones() == 1;
+                    if names || full_segs[i] == 0 {
+                        if names {
+                            full_segs[i] |= segs;
+                        }
+                        masks[i] |= r.mask;
+                    } else {
+                        masks[i] |= in_home;
+                        echo_masks[i] |= r.mask & !in_home;
+                    }
                     let distinctive =
                         phrase.tokens.iter().any(|t| self.owner[*t as usize] == Some(i as u16) && read.get(t).is_some_and(|(s, _)| *s >= DISTINCTIVE_SIM));
                     if distinctive {
@@ -508,7 +529,7 @@ impl Matcher {
                 }
             }
             if best_recall[i] > 0.0 {
-                let precision = precision_with(masks[i], Target::Listed(i as u16), topic_masks[i] & !masks[i]);
+                let precision = precision_with(masks[i], Target::Listed(i as u16), (topic_masks[i] | echo_masks[i]) & !masks[i]);
                 let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
                 sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
                 sc.listed_modified[i] = has_modifier(masks[i]);

@@ -36,6 +36,11 @@ impl Matcher {
         match topics.first() {
             Some(t) if asks_topic(&verdict) && !sc.request && n < NOT_LISTED_MIN && !named_elsewhere && t.score >= QUESTION_MIN => {
                 let cands: Vec<Candidate> = topics.iter().filter(|c| c.score + 0.15 >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
+                // Every reading listed ("пишу бэкенд на Go") and nothing off the list in sight:
+                // it qualifies.
+                if n < UNSURE_MIN && cands.iter().all(|c| sc.topic_closed[self.index_of(&c.code)]) {
+                    return Self::one_of(cands);
+                }
                 Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak }
             }
             _ => verdict,
