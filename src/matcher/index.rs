@@ -19,6 +19,8 @@ impl Matcher {
             posting_weights: Vec::new(),
             owner: Vec::new(),
             listed_vocab: Vec::new(),
+            listed_text: String::new(),
+            listed_starts: Vec::new(),
             phrases: Vec::new(),
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
@@ -45,6 +47,7 @@ impl Matcher {
             grams: HashMap::default(),
             generic_codes: Vec::new(),
             generic_closed: Vec::new(),
+            code_index: catalog.professions.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect(),
             catalog: catalog.clone(),
         };
         // A context word is known by its stem and by its base form: the stemmer cuts some base
@@ -191,7 +194,7 @@ impl Matcher {
         for (id, v) in self.vocab.iter().enumerate() {
             if self.vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1) {
                 for g in lookup::bigrams(v) {
-                    grams.entry(g).or_default().push(id as u32);
+                    grams.entry(lookup::gram_key(g, self.vocab_len[id])).or_default().push(id as u32);
                 }
             }
         }
@@ -245,5 +248,10 @@ impl Matcher {
         self.sorted_vocab.sort_unstable_by(|a, b| self.vocab[*a as usize].cmp(&self.vocab[*b as usize]));
         self.listed_vocab.sort_unstable();
         self.listed_vocab.dedup();
+        for id in &self.listed_vocab {
+            self.listed_starts.push(self.listed_text.len());
+            self.listed_text.push_str(&self.vocab[*id as usize]);
+            self.listed_text.push('\n');
+        }
     }
 }

@@ -58,12 +58,8 @@ impl Matcher {
         let sig = signature(stem);
         let max_bits = 2 * max_edits as u32;
         let lo = len.saturating_sub(max_edits).max(similarity::FUZZY_MIN_LEN);
-        let mut lists: Vec<&[u32]> = bigrams(stem).iter().map(|g| self.grams.get(g).map_or(&[][..], Vec::as_slice)).collect();
-        let need = lists.len().saturating_sub(3 * max_edits).max(1);
-        // Every word holding `need` of the lists is in one of the `len − need + 1` shortest: those
-        // are counted in full, the long ones (common bigrams) only probed for those candidates.
-        lists.sort_unstable_by_key(|l| l.len());
-        let (short, long) = lists.split_at(lists.len() + 1 - need);
+        // The lists are kept per word length, so only the lengths within reach are counted.
+        let query_grams = bigrams(stem);
         let mut hits: Vec<(u32, f32)> = Vec::new();
         COUNTS.with(|counts| {
             let mut counts = counts.borrow_mut();
@@ -71,28 +67,39 @@ impl Matcher {
                 counts.resize(self.vocab.len(), 0);
             }
             let mut touched: Vec<u32> = Vec::new();
-            for l in short {
-                for &id in *l {
-                    let c = &mut counts[id as usize];
-                    if *c == 0 {
-                        touched.push(id);
+            let mut lists: Vec<&[u32]> = Vec::with_capacity(query_grams.len());
+            for vl in lo..=len + max_edits {
+                lists.clear();
+                lists.extend(query_grams.iter().map(|g| self.grams.get(&gram_key(*g, vl)).map_or(&[][..], Vec::as_slice)));
+                let need = lists.len().saturating_sub(3 * max_edits).max(1);
+                // Every word holding `need` of the lists is in one of the `q − need + 1`
+                // shortest: those are counted in full, the long ones (common bigrams) only
+                // probed for those candidates.
+                lists.sort_unstable_by_key(|l| l.len());
+                let (short, long) = lists.split_at(lists.len() + 1 - need);
+                touched.clear();
+                for l in short {
+                    for &id in *l {
+                        let c = &mut counts[id as usize];
+                        if *c == 0 {
+                            touched.push(id);
+                        }
+                        *c = c.saturating_add(1);
                     }
-                    *c = c.saturating_add(1);
                 }
-            }
-            for id in touched {
-                let mut c = std::mem::take(&mut counts[id as usize]) as usize;
-                let vl = self.vocab_len[id as usize];
-                if vl < lo || vl > len + max_edits || (sig ^ self.sigs[id as usize]).count_ones() > max_bits || c + long.len() < need {
-                    continue;
-                }
-                c += long.iter().filter(|l| l.binary_search(&id).is_ok()).count();
-                if c < need {
-                    continue;
-                }
-                let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, allow_prefix);
-                if s > 0.0 {
-                    hits.push((id, s));
+                for &id in &touched {
+                    let mut c = std::mem::take(&mut counts[id as usize]) as usize;
+                    if (sig ^ self.sigs[id as usize]).count_ones() > max_bits || c + long.len() < need {
+                        continue;
+                    }
+                    c += long.iter().filter(|l| l.binary_search(&id).is_ok()).count();
+                    if c < need {
+                        continue;
+                    }
+                    let s = similarity::word_similarity(stem, len, &self.vocab[id as usize], vl, allow_prefix);
+                    if s > 0.0 {
+                        hits.push((id, s));
+                    }
                 }
             }
         });
@@ -143,6 +150,11 @@ pub(super) fn bigrams(w: &str) -> Vec<u64> {
         prev = c;
     }
     out
+}
+
+/// A bigram's key in the index for words of `len` letters.
+pub(super) fn gram_key(gram: u64, len: usize) -> u64 {
+    gram | (len.min(255) as u64) << 56
 }
 
 /// Which letters a word has, hashed into 64 bits.

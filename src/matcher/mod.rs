@@ -225,6 +225,10 @@ pub struct Matcher {
     owner: Vec<Option<u16>>,
     /// Vocabulary entries used by listed phrases: where "near" suggestions are looked for.
     listed_vocab: Vec<u32>,
+    /// The words of `listed_vocab` laid end to end (separated by a newline), and where each
+    /// starts: "not listed" suggestions search them for the query's words.
+    listed_text: String,
+    listed_starts: Vec<usize>,
     phrases: Vec<Phrase>,
     stopwords: HashSet<String>,
     qualifiers: HashSet<String>,
@@ -254,7 +258,10 @@ pub struct Matcher {
     generic_codes: Vec<Vec<Code>>,
     /// Per generic target: whether every reading of it is on the list (see `GenericGroup::closed`).
     generic_closed: Vec<bool>,
-    /// The fuzzy index: vocabulary ids by bigram (see [`lookup::bigrams`]), in id order.
+    /// Each listed profession's position in the catalog, by code.
+    code_index: HashMap<Code, usize>,
+    /// The fuzzy index: vocabulary ids by bigram and word length (see [`lookup::gram_key`]), in
+    /// id order.
     grams: HashMap<u64, Vec<u32>>,
     /// Stems of words already seen while building the index (many words repeat), for words
     /// read as Russian/English and as Kazakh.

@@ -54,7 +54,8 @@ pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: boo
     // skip it when the length gap alone rules it out.
     let max_edits = ((1.0 - FUZZY_MIN) * longest as f32).floor() as usize;
     if la.abs_diff(lb) <= max_edits {
-        let d = strsim::osa_distance(a, b);
+        // More edits than `max_edits` cannot reach FUZZY_MIN: the banded count stops there.
+        let d = bounded_osa(a, b, max_edits).unwrap_or(longest);
         best = 1.0 - d as f32 / longest as f32;
     }
     // A relational adjective made from a word (`онкологическ-` from `онколог`, `конструкторск-`
@@ -81,6 +82,56 @@ pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: boo
     } else {
         best
     }
+}
+
+/// Optimal string alignment distance (Levenshtein with adjacent transpositions, as
+/// `strsim::osa_distance`) when it is at most `k`, else `None`: rows stop as soon as every cell
+/// exceeds `k`. Words longer than 63 letters fall back to strsim.
+pub fn bounded_osa(a: &str, b: &str, k: usize) -> Option<usize> {
+    const N: usize = 64;
+    let mut ac = ['\0'; N];
+    let mut bc = ['\0'; N];
+    let (mut la, mut lb) = (0, 0);
+    for c in a.chars() {
+        if la == N {
+            return Some(strsim::osa_distance(a, b)).filter(|d| *d <= k);
+        }
+        ac[la] = c;
+        la += 1;
+    }
+    for c in b.chars() {
+        if lb == N {
+            return Some(strsim::osa_distance(a, b)).filter(|d| *d <= k);
+        }
+        bc[lb] = c;
+        lb += 1;
+    }
+    if la.abs_diff(lb) > k {
+        return None;
+    }
+    // Three rows: two back (for transpositions), previous, current.
+    let mut prev2 = [0usize; N + 1];
+    let mut prev: [usize; N + 1] = std::array::from_fn(|j| j);
+    let mut cur = [0usize; N + 1];
+    for i in 1..=la {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=lb {
+            let cost = usize::from(ac[i - 1] != bc[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && ac[i - 1] == bc[j - 2] && ac[i - 2] == bc[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > k {
+            return None;
+        }
+        prev2[..=lb].copy_from_slice(&prev[..=lb]);
+        prev[..=lb].copy_from_slice(&cur[..=lb]);
+    }
+    Some(prev[lb]).filter(|d| *d <= k)
 }
 
 /// A fuzzy reading of a word that alone identifies a listed profession (`педиатр`, `радиолог`)
@@ -181,6 +232,19 @@ pub fn combine(recall: f32, precision: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_osa_agrees_with_strsim() {
+        let words = ["нейрохирург", "нейрохерург", "нейрохирургия", "хирург", "онколог", "онкалог", "ca", "abc", "acb", "педиатр", "подиатр", "developer", "devloper", "devolepr", ""];
+        for a in words {
+            for b in words {
+                let d = strsim::osa_distance(a, b);
+                for k in 0..5 {
+                    assert_eq!(bounded_osa(a, b, k), (d <= k).then_some(d), "{a:?} {b:?} k={k}");
+                }
+            }
+        }
+    }
 
     fn sim(a: &str, b: &str) -> f32 {
         word_similarity(a, a.chars().count(), b, b.chars().count(), true)

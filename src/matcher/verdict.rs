@@ -237,13 +237,20 @@ impl Matcher {
         if near.len() < NEAR_CANDIDATES && reason == Reason::OtherOccupation && cleaned.split_whitespace().count() <= 3 {
             let stems: Vec<String> =
                 self.analyze(cleaned).iter().filter(|(_, q)| !q).map(|(w, _)| self.morph.stem(w)).filter(|s| s.chars().count() >= 5).collect();
-            for id in &self.listed_vocab {
-                let v = &self.vocab[*id as usize];
-                if stems.iter().any(|s| v.contains(s.as_str())) {
-                    for &p in &self.postings[*id as usize] {
-                        if let Target::Listed(i) = self.phrases[p as usize].target {
-                            self.push_near(&mut near, &self.catalog.professions[i as usize], 0.3);
-                        }
+            // One substring search per stem over all listed words laid end to end.
+            let mut ids: Vec<u32> = stems
+                .iter()
+                .flat_map(|s| {
+                    memchr::memmem::find_iter(self.listed_text.as_bytes(), s.as_bytes())
+                        .map(|at| self.listed_vocab[self.listed_starts.partition_point(|&x| x <= at) - 1])
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for id in ids {
+                for &p in &self.postings[id as usize] {
+                    if let Target::Listed(i) = self.phrases[p as usize].target {
+                        self.push_near(&mut near, &self.catalog.professions[i as usize], 0.3);
                     }
                 }
             }
@@ -259,7 +266,7 @@ impl Matcher {
     }
 
     pub(super) fn index_of(&self, code: &Code) -> usize {
-        self.catalog.professions.iter().position(|p| &p.code == code).unwrap_or(0)
+        self.code_index.get(code).copied().unwrap_or(0)
     }
 
     pub(super) fn push_near(&self, near: &mut Vec<Candidate>, p: &Profession, score: f32) {
