@@ -69,9 +69,14 @@ impl Matcher {
             let mut touched: Vec<u32> = Vec::new();
             let mut lists: Vec<&[u32]> = Vec::with_capacity(query_grams.len());
             for vl in lo..=len + max_edits {
+                // The edits a pair of these lengths may differ by (as `word_similarity` allows).
+                let k = ((1.0 - similarity::FUZZY_MIN) * len.max(vl) as f32).floor() as usize;
+                if vl.abs_diff(len) > k {
+                    continue;
+                }
                 lists.clear();
                 lists.extend(query_grams.iter().map(|g| self.grams.get(&gram_key(*g, vl)).map_or(&[][..], Vec::as_slice)));
-                let need = lists.len().saturating_sub(3 * max_edits).max(1);
+                let need = lists.len().saturating_sub(3 * k).max(1);
                 // Every word holding `need` of the lists is in one of the `q − need + 1`
                 // shortest: those are counted in full, the long ones (common bigrams) only
                 // probed for those candidates.

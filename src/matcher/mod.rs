@@ -280,14 +280,17 @@ impl Matcher {
             return v;
         }
         let mut best: Option<(Scores, f32)> = None;
-        for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
+        for i in 0.. {
             // Every word as typed is known exactly, or the text as typed already reads as a
             // confident answer: other readings of it cannot be better.
             // Other readings are for text that as typed is mostly unreadable (`ghjuhfvvbcn`,
-            // `neirohirurg`): at least half its words unknown.
+            // `neirohirurg`): at least half its words unknown. (They are made only then.)
             if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words) {
                 break;
             }
+            let Some((text, penalty)) = (if i == 0 { Some((cleaned.clone(), 1.0)) } else { Self::variants(&cleaned).into_iter().nth(i) }) else {
+                break;
+            };
             let sc = self.score_text(&text, None);
             let top = sc.top() * penalty;
             // Another reading replaces the text as typed only when it reads as many of its words, or
