@@ -44,7 +44,8 @@ impl Matcher {
             joined: Vec::new(),
             topic_word: Vec::new(),
             sigs: Vec::new(),
-            grams: HashMap::default(),
+            gram_starts: Vec::new(),
+            gram_ids: Vec::new(),
             generic_codes: Vec::new(),
             generic_closed: Vec::new(),
             code_index: catalog.professions.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect(),
@@ -190,15 +191,30 @@ impl Matcher {
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
         self.topic_word = self.postings.iter().map(|ps| ps.iter().all(|p| self.phrases[*p as usize].topic)).collect();
-        let mut grams: HashMap<u64, Vec<u32>> = HashMap::default();
-        for (id, v) in self.vocab.iter().enumerate() {
-            if self.vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1) {
-                for g in lookup::bigrams(v) {
-                    grams.entry(lookup::gram_key(g, self.vocab_len[id])).or_default().push(id as u32);
-                }
+        // The fuzzy index as one flat table (counted, then filled in id order): no hashing, and
+        // every list sorted for the probes of `lookup`.
+        let indexed = |id: usize| self.vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1);
+        let word_grams: Vec<Vec<u32>> = self.vocab.iter().enumerate().map(|(id, v)| if indexed(id) { lookup::bigrams(v) } else { Vec::new() }).collect();
+        let mut starts = vec![0u32; lookup::GRAM_SLOTS + 1];
+        for (id, gs) in word_grams.iter().enumerate() {
+            for g in gs {
+                starts[lookup::gram_slot(*g, self.vocab_len[id]) + 1] += 1;
             }
         }
-        self.grams = grams;
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut fill = starts.clone();
+        let mut ids = vec![0u32; starts[lookup::GRAM_SLOTS] as usize];
+        for (id, gs) in word_grams.iter().enumerate() {
+            for g in gs {
+                let slot = lookup::gram_slot(*g, self.vocab_len[id]);
+                ids[fill[slot] as usize] = id as u32;
+                fill[slot] += 1;
+            }
+        }
+        self.gram_starts = starts;
+        self.gram_ids = ids;
         self.stem_cache = Default::default();
         // Document frequencies count names, generic words and other occupations: topics (one
         // phrase per profession they point at) would dilute the words they share with names.

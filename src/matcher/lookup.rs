@@ -45,6 +45,11 @@ impl Matcher {
         self.fuzzy(stem, len, allow_prefix)
     }
 
+    /// The vocabulary ids (in id order) of words of one length holding one bigram.
+    fn gram_list(&self, slot: usize) -> &[u32] {
+        &self.gram_ids[self.gram_starts[slot] as usize..self.gram_starts[slot + 1] as usize]
+    }
+
     /// Fuzzy neighbours of `stem` through the bigram index, best first.
     fn fuzzy(&self, stem: &str, len: usize, allow_prefix: bool) -> Vec<(u32, f32)> {
         if len < similarity::FUZZY_MIN_LEN {
@@ -75,7 +80,7 @@ impl Matcher {
                     continue;
                 }
                 lists.clear();
-                lists.extend(query_grams.iter().map(|g| self.grams.get(&gram_key(*g, vl)).map_or(&[][..], Vec::as_slice)));
+                lists.extend(query_grams.iter().map(|g| self.gram_list(gram_slot(*g, vl))));
                 let need = lists.len().saturating_sub(3 * k).max(1);
                 // Every word holding `need` of the lists is in one of the `q − need + 1`
                 // shortest: those are counted in full, the long ones (common bigrams) only
@@ -142,24 +147,54 @@ impl Matcher {
     }
 }
 
-/// The distinct bigrams of a word with its start and end marked (`^н`, `не`, …, `г$`), as keys of
-/// the fuzzy index.
-pub(super) fn bigrams(w: &str) -> Vec<u64> {
-    let mut out: Vec<u64> = Vec::with_capacity(w.len() + 1);
-    let mut prev = '^';
+/// Letters the fuzzy index tells apart: start and end marks, Latin, digits, Russian and
+/// Kazakh; anything else shares one slot (such words are rare and still verified by distance).
+const ALPHABET: usize = 81;
+/// Words this long and longer share a length slot.
+const MAX_LEN_SLOT: usize = 40;
+/// Slots of the fuzzy index: every bigram of the alphabet for every length.
+pub(super) const GRAM_SLOTS: usize = ALPHABET * ALPHABET * (MAX_LEN_SLOT + 1);
+
+fn letter(c: char) -> usize {
+    match c {
+        '^' => 0,
+        '$' => 1,
+        'a'..='z' => 2 + (c as usize - 'a' as usize),
+        '0'..='9' => 28 + (c as usize - '0' as usize),
+        'а'..='я' => 38 + (c as usize - 'а' as usize),
+        'ё' => 70,
+        'ә' => 71,
+        'ғ' => 72,
+        'қ' => 73,
+        'ң' => 74,
+        'ө' => 75,
+        'ұ' => 76,
+        'ү' => 77,
+        'һ' => 78,
+        'і' => 79,
+        _ => 80,
+    }
+}
+
+/// The distinct bigrams of a word with its start and end marked (`^н`, `не`, …, `г$`), as
+/// bigram numbers (see [`gram_slot`]).
+pub(super) fn bigrams(w: &str) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::with_capacity(w.len() + 1);
+    let mut prev = letter('^');
     for c in w.chars().chain(std::iter::once('$')) {
-        let k = ((prev as u64) << 32) | c as u64;
+        let l = letter(c);
+        let k = (prev * ALPHABET + l) as u32;
         if !out.contains(&k) {
             out.push(k);
         }
-        prev = c;
+        prev = l;
     }
     out
 }
 
-/// A bigram's key in the index for words of `len` letters.
-pub(super) fn gram_key(gram: u64, len: usize) -> u64 {
-    gram | (len.min(255) as u64) << 56
+/// A bigram's slot in the index for words of `len` letters.
+pub(super) fn gram_slot(gram: u32, len: usize) -> usize {
+    len.min(MAX_LEN_SLOT) * ALPHABET * ALPHABET + gram as usize
 }
 
 /// Which letters a word has, hashed into 64 bits.

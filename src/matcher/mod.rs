@@ -260,9 +260,10 @@ pub struct Matcher {
     generic_closed: Vec<bool>,
     /// Each listed profession's position in the catalog, by code.
     code_index: HashMap<Code, usize>,
-    /// The fuzzy index: vocabulary ids by bigram and word length (see [`lookup::gram_key`]), in
-    /// id order.
-    grams: HashMap<u64, Vec<u32>>,
+    /// The fuzzy index: vocabulary ids by bigram and word length (see [`lookup::gram_slot`]),
+    /// in id order — `gram_ids[gram_starts[slot]..gram_starts[slot + 1]]`.
+    gram_starts: Vec<u32>,
+    gram_ids: Vec<u32>,
     /// Stems of words already seen while building the index (many words repeat), for words
     /// read as Russian/English and as Kazakh.
     stem_cache: [HashMap<String, String>; 2],
