@@ -173,6 +173,9 @@ pub struct GenericGroup {
     /// Every plausible reading of the word is on the list (`программист`): when nothing else in
     /// the query contradicts it, the person qualifies and the codes are the exact-code choice.
     pub closed: bool,
+    /// A topic that alone asks about its professions (most do); `false` for words that only
+    /// confirm a title they stand beside (the engineering trades of a vocational master).
+    pub asks: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -327,6 +330,12 @@ struct RawGeneric {
     codes: Vec<String>,
     #[serde(default)]
     closed: bool,
+    #[serde(default = "yes")]
+    asks: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -461,7 +470,7 @@ impl Catalog {
                 if gc.is_empty() {
                     return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no codes".into() });
                 }
-                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed });
+                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks });
             }
             Ok(out)
         };

@@ -92,6 +92,7 @@ impl Matcher {
             }
             for p in &mut m.phrases[from..] {
                 p.closed = t.closed;
+                p.asks = t.asks;
             }
         }
         // An education field's name ("креативные индустрии", "healthcare") is a generic word too:
@@ -175,7 +176,7 @@ impl Matcher {
             self.listed_vocab.extend(&tokens);
         }
         let weights = quals.iter().map(|&q| if q { QUALIFIER_WEIGHT } else { 1.0 }).collect();
-        self.phrases.push(Phrase { target, topic, closed: false, tokens, weights, total: 0.0 });
+        self.phrases.push(Phrase { target, topic, closed: false, asks: true, tokens, weights, total: 0.0 });
     }
 
     /// Joined forms, then inverse document frequencies once every phrase is in.

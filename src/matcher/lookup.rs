@@ -10,6 +10,11 @@ thread_local! {
 
 /// Fuzzy neighbours kept per word, best first: enough that ties at one edit are not cut off.
 const MAX_FUZZY_HITS: usize = 10;
+/// A compound is read as its listed head only from this many letters, with a combining form of
+/// at least `COMPOUND_MIN_PREFIX` letters and a head of at least `COMPOUND_MIN_HEAD`.
+const COMPOUND_MIN_LEN: usize = 11;
+const COMPOUND_MIN_PREFIX: usize = 3;
+const COMPOUND_MIN_HEAD: usize = 7;
 /// Stems up to this long also match the same stem one or two letters longer.
 const EXTEND_MAX_LEN: usize = 5;
 
@@ -42,7 +47,25 @@ impl Matcher {
             }
             return hits;
         }
-        self.fuzzy(stem, len, allow_prefix)
+        let mut hits = self.fuzzy(stem, len, allow_prefix);
+        if hits.is_empty() && allow_prefix {
+            hits.extend(self.compound_head(stem, len));
+        }
+        hits
+    }
+
+    /// A compound made of a combining form and a listed specialty (`кардиоанестезиолог`,
+    /// `нейрорадиолог`) reads as the specialty, but only weakly: a question, never "listed" —
+    /// the combining form may make it another specialty.
+    fn compound_head(&self, stem: &str, len: usize) -> Option<(u32, f32)> {
+        if len < COMPOUND_MIN_LEN {
+            return None;
+        }
+        stem.char_indices().skip(COMPOUND_MIN_PREFIX).take_while(|(i, _)| stem.len() - i >= 3).find_map(|(i, _)| {
+            let tail = &stem[i..];
+            let id = *self.vocab_ids.get(tail)?;
+            (self.owner[id as usize].is_some() && self.vocab_len[id as usize] >= COMPOUND_MIN_HEAD).then_some((id, similarity::IDENTITY_CAP - 0.04))
+        })
     }
 
     /// The vocabulary ids (in id order) of words of one length holding one bigram.

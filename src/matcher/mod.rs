@@ -189,6 +189,8 @@ struct Phrase {
     topic: bool,
     /// A topic every reading of which is on the list ("пишу бэкенд"): alone it qualifies.
     closed: bool,
+    /// A topic that alone asks (see `GenericGroup::asks`).
+    asks: bool,
     tokens: Vec<u32>,
     weights: Vec<f32>,
     total: f32,

@@ -329,8 +329,8 @@ impl Matcher {
         // explained weight plus what the other words cost.
         // Words in `free` (a topic of the same profession: "веду диабет" beside "эндокринолог")
         // confirm the match: they cost nothing and explain nothing.
-        let precision_with = |mask: u32, target: Target, free: u32| -> f32 {
-            let home_segs: u64 = (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63));
+        let precision_with = |mask: u32, target: Target, free: u32, home: u64| -> f32 {
+            let home_segs: u64 = if home != 0 { home } else { (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63)) };
             let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
             let home_place = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].place);
             let (mut explained, mut cost) = (0.0f32, 0.0f32);
@@ -387,7 +387,7 @@ impl Matcher {
                 0.0
             }
         };
-        let precision_of = |mask: u32, target: Target| precision_with(mask, target, 0);
+        let precision_of = |mask: u32, target: Target| precision_with(mask, target, 0, 0);
 
         // A word that narrows a generic word into a particular occupation the generic phrase does
         // not explain: a domain ("по бухучёту"), or the word right beside the head — after it in
@@ -467,7 +467,9 @@ impl Matcher {
                 Target::Listed(i) if phrase.topic => {
                     if r.recall >= TOPIC_RECALL_MIN {
                         sc.topic_closed[i as usize] |= phrase.closed && r.recall >= CLAIM_RECALL;
-                        topic_recall[i as usize] = topic_recall[i as usize].max(r.recall);
+                        if phrase.asks {
+                            topic_recall[i as usize] = topic_recall[i as usize].max(r.recall);
+                        }
                         topic_masks[i as usize] |= r.mask;
                     }
                 }
@@ -481,7 +483,7 @@ impl Matcher {
                     // is not "LLM engineer".)
                     let segs = (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).fold(0u64, |m, j| m | 1u64 << toks[j].seg.min(63));
                     let names = r.recall >= CLAIM_RECALL && segs.count_ones() == 1;
-                    if names || full_segs[i] == 0 {
+                    if names || full_segs[i] == 0 || r.recall >= CLAIM_RECALL {
                         if names {
                             full_segs[i] |= segs;
                         }
@@ -529,7 +531,9 @@ impl Matcher {
                 }
             }
             if best_recall[i] > 0.0 {
-                let precision = precision_with(masks[i], Target::Listed(i as u16), (topic_masks[i] | echo_masks[i]) & !masks[i]);
+                // Home is where a phrase named it within one segment ("ML Engineer" — not the
+                // brackets where "LLM" echoes "LLM engineer").
+                let precision = precision_with(masks[i], Target::Listed(i as u16), (topic_masks[i] | echo_masks[i]) & !masks[i], full_segs[i]);
                 let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
                 sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
                 sc.listed_modified[i] = has_modifier(masks[i]);

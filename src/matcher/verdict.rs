@@ -207,19 +207,18 @@ impl Matcher {
             .filter(|t| self.catalog.profession(&t.code).is_some_and(|p| p.fields.iter().any(|f| fields.contains(&f))))
             .map(|t| Candidate { code: t.code.clone(), score: floor })
             .collect();
-        if !closed {
-            // A question leads with what the topic confirms, then what it adds, then the rest.
-            let (mut confirmed, rest): (Vec<Candidate>, Vec<Candidate>) = cands.into_iter().partition(|c| topic(c) > 0.0);
-            confirmed.extend(extra);
-            confirmed.extend(rest);
-            cands = confirmed;
+        if uncontested && closed && !modified && score >= GENERIC_MIN {
+            cands.truncate(MAX_CANDIDATES);
+            return Self::one_of(cands);
         }
+        // A question leads with what the topic confirms, then what it adds, then the rest.
+        let (mut confirmed, rest): (Vec<Candidate>, Vec<Candidate>) = cands.into_iter().partition(|c| topic(c) > 0.0);
+        confirmed.extend(extra);
+        confirmed.extend(rest);
+        cands = confirmed;
         cands.truncate(MAX_CANDIDATES);
         if modified && !closed {
             return self.not_listed(cleaned, &cands, None, Reason::OtherOccupation);
-        }
-        if uncontested && closed && !modified && score >= GENERIC_MIN {
-            return Self::one_of(cands);
         }
         Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Generic }
     }
