@@ -13,6 +13,9 @@ impl Matcher {
             vocab: Vec::new(),
             vocab_len: Vec::new(),
             stem_cache: Default::default(),
+            word_cache: Default::default(),
+            word_entries: Vec::new(),
+            folded_pool: Vec::new(),
             vocab_ids: HashMap::default(),
             weight: Vec::new(),
             postings: Vec::new(),
@@ -137,35 +140,65 @@ impl Matcher {
     }
 
     pub(super) fn add_phrase(&mut self, text: &str, target: Target, topic: bool) {
-        let words = self.analyze(text);
+        // Terms repeat their words ("инженер …" thousands of times): each distinct word is
+        // analysed, stemmed and interned once (see `cache_word`).
+        let mut words: Vec<IndexWord> = Vec::new();
+        for raw in text.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()) {
+            let (from, n) = match self.word_cache.get(raw) {
+                Some(&r) => r,
+                None => self.cache_word(raw),
+            };
+            words.extend_from_slice(&self.word_entries[from..from + n]);
+            if words.len() >= MAX_WORDS {
+                words.truncate(MAX_WORDS);
+                break;
+            }
+        }
         if words.is_empty() {
             return;
         }
-        let mut stems: Vec<(String, bool)> = words.iter().map(|(w, q)| (self.cached_stem(w), *q)).collect();
         // In a topic ("онкологическое отделение") the workplace word is context: it weighs
         // little, so "отделение" alone does not point at oncology.
-        if topic {
-            for ((stem, q), (w, _)) in stems.iter_mut().zip(&words) {
-                *q |= self.context.contains(stem.as_str()) || self.context.contains(&w.folded);
-            }
-        }
+        let tokens: Vec<(u32, bool)> = words.iter().map(|w| (w.token, w.qualifier || (topic && w.context))).collect();
         // "web developer" is also typed "webdeveloper": the joined form of short phrases is
         // indexed too, once all real words are in (see `finish`). It is the words as written
         // with only the last one stemmed, as for two query words typed apart (`score_text`).
-        if (2..=3).contains(&words.len()) && words.iter().all(|w| w.0.folded.chars().count() >= JOIN_MIN_CHARS) {
-            let mut joined: String = words[..words.len() - 1].iter().map(|w| w.0.folded.as_str()).collect();
-            joined.push_str(&stems[stems.len() - 1].0);
+        if (2..=3).contains(&words.len()) && words.iter().all(|w| w.folded_len >= JOIN_MIN_CHARS) {
+            let mut joined: String = words[..words.len() - 1].iter().map(|w| self.folded_pool[w.folded as usize].as_str()).collect();
+            joined.push_str(&self.vocab[words[words.len() - 1].token as usize]);
             self.pending_joined.push((joined, target, topic));
         }
-        self.push_phrase(stems, target, topic);
+        self.push_tokens(tokens, target, topic);
+    }
+
+    /// Analyses one raw word of the index's terms and remembers the result.
+    fn cache_word(&mut self, raw: &str) -> (usize, usize) {
+        let mut analysed = Vec::new();
+        self.analyze_word(raw, &mut analysed);
+        let from = self.word_entries.len();
+        for (w, qualifier) in analysed {
+            let stem = self.cached_stem(&w);
+            let context = self.context.contains(stem.as_str()) || self.context.contains(&w.folded);
+            let token = self.intern(stem);
+            let folded_len = w.folded.chars().count();
+            self.folded_pool.push(w.folded);
+            self.word_entries.push(IndexWord { token, qualifier, context, folded: (self.folded_pool.len() - 1) as u32, folded_len });
+        }
+        let r = (from, self.word_entries.len() - from);
+        self.word_cache.insert(raw.to_string(), r);
+        r
     }
 
     pub(super) fn push_phrase(&mut self, stems: Vec<(String, bool)>, target: Target, topic: bool) {
+        let tokens = stems.into_iter().map(|(stem, q)| (self.intern(stem), q)).collect();
+        self.push_tokens(tokens, target, topic);
+    }
+
+    fn push_tokens(&mut self, words: Vec<(u32, bool)>, target: Target, topic: bool) {
         let id = self.phrases.len() as u32;
         let mut tokens = Vec::new();
         let mut quals = Vec::new();
-        for (stem, q) in stems {
-            let t = self.intern(stem);
+        for (t, q) in words {
             if !tokens.contains(&t) {
                 tokens.push(t);
                 quals.push(q);
@@ -217,6 +250,9 @@ impl Matcher {
         self.gram_starts = starts;
         self.gram_ids = ids;
         self.stem_cache = Default::default();
+        self.word_cache = Default::default();
+        self.word_entries = Vec::new();
+        self.folded_pool = Vec::new();
         // Document frequencies count names, generic words and other occupations: topics (one
         // phrase per profession they point at) would dilute the words they share with names.
         let n = self.phrases.iter().filter(|p| !p.topic).count().max(1) as f32;

@@ -269,6 +269,21 @@ pub struct Matcher {
     /// Stems of words already seen while building the index (many words repeat), for words
     /// read as Russian/English and as Kazakh.
     stem_cache: [HashMap<String, String>; 2],
+    /// While building: each raw word of the terms, analysed once (a range of `word_entries`).
+    word_cache: HashMap<String, (usize, usize)>,
+    word_entries: Vec<IndexWord>,
+    folded_pool: Vec<String>,
+}
+
+/// A word of the index's terms as analysed while building: its token, whether it is a
+/// qualifier or a context word, and its folded form (for joined phrases).
+#[derive(Clone, Copy)]
+struct IndexWord {
+    token: u32,
+    qualifier: bool,
+    context: bool,
+    folded: u32,
+    folded_len: usize,
 }
 
 impl Matcher {

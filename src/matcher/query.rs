@@ -47,22 +47,29 @@ impl Matcher {
     pub(super) fn analyze(&self, text: &str) -> Vec<(Word, bool)> {
         let mut out = Vec::new();
         for raw in text.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()) {
-            let w = normalize::word(raw);
-            if self.preposition(raw, &w).is_some() {
-                continue;
-            }
-            for w in self.expand(raw, w) {
-                if self.is_filler(&w) {
-                    continue;
-                }
-                let q = self.qualifiers.contains(&w.folded);
-                out.push((w, q));
-                if out.len() >= MAX_WORDS {
-                    return out;
-                }
+            self.analyze_word(raw, &mut out);
+            if out.len() >= MAX_WORDS {
+                out.truncate(MAX_WORDS);
+                return out;
             }
         }
         out
+    }
+
+    /// One word of a phrase as the index reads it: nothing for a preposition or filler, the
+    /// expansion of an abbreviation, else the word — each with whether it is a qualifier.
+    pub(super) fn analyze_word(&self, raw: &str, out: &mut Vec<(Word, bool)>) {
+        let w = normalize::word(raw);
+        if self.preposition(raw, &w).is_some() {
+            return;
+        }
+        for w in self.expand(raw, w) {
+            if self.is_filler(&w) {
+                continue;
+            }
+            let q = self.qualifiers.contains(&w.folded);
+            out.push((w, q));
+        }
     }
 
     /// A domain marker (`Some(Domain)`: "по", "в области") or a place marker (`Some(Place)`:
