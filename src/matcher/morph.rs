@@ -36,6 +36,9 @@ const KK_POSSESSIVE: &[&str] = &["сы", "си", "ым", "им", "ы", "и"];
 /// Personal endings no Russian word ends with.
 const KK_PERSONAL_ONLY: &[&str] = &["мыз", "пыз", "быз", "мын", "пын", "бын"];
 const KK_PLURAL: &[&str] = &["лар", "лер", "дар", "дер", "тар", "тер"];
+/// Relational adjectives (`бұлттық` — of clouds): the noun they are made from, as the
+/// accusative-like `-ты` of `бұлтты` already gives.
+const KK_RELATIONAL: &[&str] = &["лык", "лик", "дык", "дик", "тык", "тик"];
 
 /// A stem shorter than this is not cut further: short Kazakh roots would collide.
 const KK_MIN_STEM: usize = 4;
@@ -90,6 +93,9 @@ pub fn kazakh_stem(s: &str) -> String {
         if let Some(next) = strip_one(&cur, class) {
             cur = next;
         }
+    }
+    if let Some(next) = strip_one(&cur, KK_RELATIONAL) {
+        cur = next;
     }
     cur
 }

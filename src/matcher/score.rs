@@ -49,6 +49,9 @@ pub(super) struct Scores {
     pub(super) listed_modified: Vec<bool>,
     /// Query words that are qualifiers or context (they never make the head of a title).
     pub(super) light_mask: u32,
+    /// Whether the best generic word stands outside a place ("онкогинеколог в НИИ онкологии",
+    /// not "работаю с большими данными").
+    pub(super) generic_named: bool,
     /// Per query word: its segment.
     pub(super) segs: Vec<u16>,
 }
@@ -544,6 +547,7 @@ impl Matcher {
                 }
             }
         }
+        sc.generic_named = (0..toks.len()).any(|j| generic_mask & (1 << j) != 0 && !toks[j].place);
         // Every other word of the best generic word's segment is context, a place, or read by one
         // of the word's own professions ("sofware developr"), not "hardware developer".
         if let (Some(g), true) = (sc.generic.1, generic_mask != 0) {

@@ -112,7 +112,9 @@ impl Matcher {
         // in "я программист".)
         let uncontested = n < UNSURE_MIN || sc.not_listed_recall < CLAIM_RECALL;
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
-        if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && l1 >= QUESTION_MIN && n < NOT_LISTED_MIN {
+        // (Not when a generic word names the occupation outside the place: "онкогинеколог в НИИ
+        // онкологии".)
+        if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && l1 >= QUESTION_MIN && n < NOT_LISTED_MIN && !(g >= GENERIC_MIN && sc.generic_named) {
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
         }
