@@ -41,6 +41,12 @@ impl Matcher {
                     .map(|a| (if exact { a.from.clone() } else { normalize::word(&a.from).folded }, normalize::words(&a.to)))
                     .collect()
             }),
+            phrase_abbreviations: lex
+                .abbreviations
+                .iter()
+                .filter(|a| a.from.chars().any(|c| !normalize::is_word_char(c)))
+                .map(|a| (a.from.to_lowercase(), a.to.clone()))
+                .collect(),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),

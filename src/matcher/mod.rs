@@ -269,6 +269,8 @@ pub struct Matcher {
     /// Stems of words already seen while building the index (many words repeat), for words
     /// read as Russian/English and as Kazakh.
     stem_cache: [HashMap<String, String>; 2],
+    /// Abbreviations written with a non-letter inside (`п/о`): lower-cased, with their words.
+    phrase_abbreviations: Vec<(String, String)>,
     /// While building: each raw word of the terms, analysed once (a range of `word_entries`).
     word_cache: HashMap<String, (usize, usize)>,
     word_entries: Vec<IndexWord>,
@@ -291,9 +293,37 @@ impl Matcher {
         &self.catalog
     }
 
+    /// Shorthands written with a slash or a dot (`п/о`, `т/о`) stand for their words: they are
+    /// replaced before the text is split into words (case-insensitively, as whole words).
+    fn expand_phrases(&self, text: String) -> String {
+        if self.phrase_abbreviations.is_empty() || !text.chars().any(|c| matches!(c, '/' | '.' | '\\')) {
+            return text;
+        }
+        let lower = text.to_lowercase();
+        if lower.len() != text.len() {
+            return text;
+        }
+        let mut out = text.clone();
+        for (from, to) in &self.phrase_abbreviations {
+            let mut at = 0;
+            while let Some(i) = out.to_lowercase()[at..].find(from.as_str()).map(|i| i + at) {
+                let end = i + from.len();
+                let before = out[..i].chars().next_back().is_none_or(|c| !normalize::is_word_char(c));
+                let after = out[end..].chars().next().is_none_or(|c| !normalize::is_word_char(c));
+                if before && after {
+                    out.replace_range(i..end, to);
+                    at = i + to.len();
+                } else {
+                    at = end;
+                }
+            }
+        }
+        out
+    }
+
     /// Answers one query.
     pub fn match_query(&self, query: &str) -> Verdict {
-        let cleaned = normalize::clean(query);
+        let cleaned = self.expand_phrases(normalize::clean(query));
         if let Some(v) = self.match_code(&cleaned) {
             return v;
         }
@@ -328,7 +358,7 @@ impl Matcher {
     /// which phrases claim it), unknown — and how it was matched (exact, stem, typo with its
     /// similarity); the phrases reached; then the verdict and the best competitor.
     pub fn explain(&self, query: &str) -> String {
-        let cleaned = normalize::clean(query);
+        let cleaned = self.expand_phrases(normalize::clean(query));
         let mut out = String::new();
         for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
             let mut trace = Trace::default();
@@ -514,6 +544,15 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn slash_shorthands_are_read() {
+        // "мастер п/о" is the vocational training master: a question about the trade, not "not listed".
+        let v = m().match_query("мастер п/о по токарному делу");
+        assert_eq!(v.kind, VerdictKind::Unsure, "{v:?}");
+        assert_eq!(v.candidates[0].code.as_str(), "2338-1-001");
+        assert_eq!(m().match_query("мастер п/о по поварскому делу").kind, VerdictKind::NotListed);
     }
 
     #[test]
