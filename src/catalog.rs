@@ -460,8 +460,7 @@ impl Catalog {
                 }
                 let mut gc = Vec::new();
                 for c in g.codes {
-                    let code =
-                        Code::parse_canonical(&c).ok_or_else(|| CatalogError::BadCode { file: lf.into(), entry: entry.clone(), code: c.clone() })?;
+                    let code = Code::parse_canonical(&c).ok_or_else(|| CatalogError::BadCode { file: lf.into(), entry: entry.clone(), code: c.clone() })?;
                     if !codes.contains(&code) {
                         return Err(CatalogError::UnknownCode { file: lf.into(), entry: entry.clone(), code: c });
                     }

@@ -557,7 +557,8 @@ mod tests {
 
     #[test]
     fn workplaces_and_activities_ask() {
-        for (q, code) in [("работаю на фармзаводе", "2145-9-007"), ("работаю в онкоцентре", "2211-7-004"), ("I work in a recording studio", "3521-2-004")] {
+        for (q, code) in [("работаю на фармзаводе", "2145-9-007"), ("работаю в онкоцентре", "2211-7-004"), ("I work in a recording studio", "3521-2-004")]
+        {
             let v = m().match_query(q);
             assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
             assert!(v.candidates.iter().any(|c| c.code.as_str() == code), "{q}: {:?}", v.candidates);

@@ -84,8 +84,11 @@ pub fn kazakh_stem(s: &str) -> String {
     // "I am X" puts the personal ending on the bare noun ("медбикемін", "дәрігермін"), or on a
     // place ("Алматыданмын"): after one, only those cases are cut (`медбике` is no dative).
     let personal = strip_one(&cur, KK_PERSONAL);
-    let classes: &[&[&str]] =
-        if personal.is_some() { &[KK_CASE_BEFORE_PERSONAL, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE] } else { &[KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE] };
+    let classes: &[&[&str]] = if personal.is_some() {
+        &[KK_CASE_BEFORE_PERSONAL, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE]
+    } else {
+        &[KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE]
+    };
     if let Some(next) = personal {
         cur = next;
     }

@@ -209,9 +209,8 @@ impl Matcher {
         // `cost` below).
         // (A word only topics know is context for anyone else: "веду диабет" beside an
         // endocrinologist costs what an unknown word costs.)
-        let known: Vec<bool> = (0..toks.len())
-            .map(|j| units.iter().any(|u| u.first <= j && j <= u.last && u.hits.iter().any(|h| !self.topic_word[h.0 as usize])))
-            .collect();
+        let known: Vec<bool> =
+            (0..toks.len()).map(|j| units.iter().any(|u| u.first <= j && j <= u.last && u.hits.iter().any(|h| !self.topic_word[h.0 as usize]))).collect();
         let base: Vec<f32> = (0..toks.len())
             .map(|j| {
                 let w = units
@@ -333,7 +332,8 @@ impl Matcher {
         // Words in `free` (a topic of the same profession: "веду диабет" beside "эндокринолог")
         // confirm the match: they cost nothing and explain nothing.
         let precision_with = |mask: u32, target: Target, free: u32, home: u64| -> f32 {
-            let home_segs: u64 = if home != 0 { home } else { (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63)) };
+            let home_segs: u64 =
+                if home != 0 { home } else { (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63)) };
             let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
             let home_place = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].place);
             let (mut explained, mut cost) = (0.0f32, 0.0f32);
@@ -481,7 +481,8 @@ impl Matcher {
                     best_recall[i] = best_recall[i].max(r.recall);
                     // A phrase that names the profession sets its home segments; a partial echo
                     // elsewhere ("ML Engineer (… LLM …)") confirms but does not move home.
-                    let in_home = (0..toks.len()).filter(|j| r.mask & (1 << j) != 0 && full_segs[i] & (1u64 << toks[*j].seg.min(63)) != 0).fold(0u32, |m, j| m | 1 << j);
+                    let in_home =
+                        (0..toks.len()).filter(|j| r.mask & (1 << j) != 0 && full_segs[i] & (1u64 << toks[*j].seg.min(63)) != 0).fold(0u32, |m, j| m | 1 << j);
                     // (A phrase read across a comma or bracket is no name: "ML Engineer (… LLM …)"
                     // is not "LLM engineer".)
                     let segs = (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).fold(0u64, |m, j| m | 1u64 << toks[j].seg.min(63));
@@ -514,7 +515,11 @@ impl Matcher {
                     // игр" is a sound designer, not a game designer).
                     let nearer_head = s == sc.generic.0
                         && generic_mask != 0
-                        && if sc.latin { r.mask.leading_zeros() < generic_mask.leading_zeros() } else { r.mask.trailing_zeros() < generic_mask.trailing_zeros() };
+                        && if sc.latin {
+                            r.mask.leading_zeros() < generic_mask.leading_zeros()
+                        } else {
+                            r.mask.trailing_zeros() < generic_mask.trailing_zeros()
+                        };
                     if s > sc.generic.0 || nearer_head {
                         sc.generic = (s, Some(g));
                         sc.generic_modified = has_modifier(r.mask);

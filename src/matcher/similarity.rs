@@ -235,7 +235,23 @@ mod tests {
 
     #[test]
     fn bounded_osa_agrees_with_strsim() {
-        let words = ["нейрохирург", "нейрохерург", "нейрохирургия", "хирург", "онколог", "онкалог", "ca", "abc", "acb", "педиатр", "подиатр", "developer", "devloper", "devolepr", ""];
+        let words = [
+            "нейрохирург",
+            "нейрохерург",
+            "нейрохирургия",
+            "хирург",
+            "онколог",
+            "онкалог",
+            "ca",
+            "abc",
+            "acb",
+            "педиатр",
+            "подиатр",
+            "developer",
+            "devloper",
+            "devolepr",
+            "",
+        ];
         for a in words {
             for b in words {
                 let d = strsim::osa_distance(a, b);

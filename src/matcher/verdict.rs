@@ -35,7 +35,8 @@ impl Matcher {
         };
         match topics.first() {
             Some(t) if asks_topic(&verdict) && !sc.request && n < NOT_LISTED_MIN && !named_elsewhere && t.score >= QUESTION_MIN => {
-                let cands: Vec<Candidate> = topics.iter().filter(|c| c.score + 0.15 >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
+                let cands: Vec<Candidate> =
+                    topics.iter().filter(|c| c.score + 0.15 >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
                 // Every reading listed ("пишу бэкенд на Go") and nothing off the list in sight:
                 // it qualifies.
                 if n < UNSURE_MIN && cands.iter().all(|c| sc.topic_closed[self.index_of(&c.code)]) {
@@ -114,7 +115,11 @@ impl Matcher {
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
         // (Not when a generic word names the occupation outside the place: "онкогинеколог в НИИ
         // онкологии".)
-        if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && l1 >= QUESTION_MIN && n < NOT_LISTED_MIN && !(g >= GENERIC_MIN && sc.generic_named) {
+        if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)])
+            && l1 >= QUESTION_MIN
+            && n < NOT_LISTED_MIN
+            && !(g >= GENERIC_MIN && sc.generic_named)
+        {
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
         }
