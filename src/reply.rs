@@ -1,6 +1,7 @@
 //! Verdicts and list pages turned into localized text and buttons. No Telegram types here: the bot
 //! maps [`Reply`] onto messages and inline keyboards, the CLI prints the text.
 
+use crate::amend::{Change, Notice, Snapshot, Subscription, Target};
 use crate::catalog::{Catalog, Code, Field, Profession};
 use crate::i18n::t;
 use crate::lang::Lang;
@@ -50,7 +51,19 @@ pub enum Callback {
         field: usize,
         page: usize,
     },
+    /// 🔔 under a listed answer (or the one chosen under a question): follow this code.
+    Subscribe(Code),
+    /// 🔔 under a not-listed answer: follow the query's text (when it fits in the button).
+    SubscribeQuery(String),
+    /// 🔔 under a not-listed answer to a longer query: the text waits in the bot's memory under
+    /// this number (nothing is stored without the press).
+    SubscribeToken(u32),
+    /// ✖ under /subscriptions: stop following subscription `id`.
+    Unsubscribe(i64),
 }
+
+/// Longest query text carried in a 🔔 button (Telegram allows 64 bytes of callback data).
+pub const QUERY_IN_BUTTON_BYTES: usize = 60;
 
 impl Callback {
     pub fn encode(&self) -> String {
@@ -62,11 +75,20 @@ impl Callback {
             Callback::Lang(l) => format!("l:{l}"),
             Callback::ListFields => "f".into(),
             Callback::ListField { field, page } => format!("f:{field}:{page}"),
+            Callback::Subscribe(c) => format!("s:c:{c}"),
+            Callback::SubscribeQuery(q) => format!("s:q:{q}"),
+            Callback::SubscribeToken(n) => format!("s:t:{n}"),
+            Callback::Unsubscribe(id) => format!("u:{id}"),
         }
     }
 
     pub fn decode(data: &str, catalog: &Catalog) -> Option<Callback> {
         let listed = |code: &str| Code::parse_canonical(code).and_then(|c| catalog.profession(&c)).map(|p| p.code.clone());
+        // A query's text may hold ':'; it is everything after the prefix.
+        if let Some(q) = data.strip_prefix("s:q:") {
+            let q = q.trim();
+            return (!q.is_empty() && q.len() <= QUERY_IN_BUTTON_BYTES && !q.chars().any(char::is_control)).then(|| Callback::SubscribeQuery(q.to_string()));
+        }
         let field = |f: &str| f.parse::<usize>().ok().filter(|f| *f < catalog.fields.len());
         let parts: Vec<&str> = data.split(':').collect();
         match parts.as_slice() {
@@ -77,6 +99,9 @@ impl Callback {
             ["l", l] => l.parse().ok().map(Callback::Lang),
             ["f"] => Some(Callback::ListFields),
             ["f", f, p] => Some(Callback::ListField { field: field(f)?, page: p.parse().ok()? }),
+            ["s", "c", code] => listed(code).map(Callback::Subscribe),
+            ["s", "t", n] => n.parse().ok().map(Callback::SubscribeToken),
+            ["u", id] => id.parse().ok().filter(|id: &i64| *id > 0).map(Callback::Unsubscribe),
             _ => None,
         }
     }
@@ -131,9 +156,22 @@ pub fn field_names(catalog: &Catalog, p: &Profession, lang: Lang) -> String {
     p.fields.iter().filter_map(|id| catalog.field(id)).map(|f| field_name(f, lang)).collect::<Vec<_>>().join(" / ")
 }
 
-/// The legal basis in one line.
+/// The legal basis in one line; with the day the wording applies when the data says it.
 pub fn basis(catalog: &Catalog, lang: Lang) -> String {
     let o = &catalog.order;
+    if let Some(since) = &o.wording_in_force {
+        return t(
+            lang,
+            "basis-since",
+            &[
+                ("number", o.number.as_str().into()),
+                ("date", date(&o.date).as_str().into()),
+                ("amendment_number", o.amendment_number.as_str().into()),
+                ("amendment_date", date(&o.amendment_date).as_str().into()),
+                ("since", date(since).as_str().into()),
+            ],
+        );
+    }
     t(
         lang,
         "basis",
@@ -153,6 +191,14 @@ pub fn date(iso: &str) -> String {
 
 /// The full "it qualifies" answer for one profession.
 pub fn profession(p: &Profession, catalog: &Catalog, lang: Lang) -> Reply {
+    let mut text = listed_text(p, catalog, lang);
+    text.push('\n');
+    text.push_str(&basis(catalog, lang));
+    Reply { text, buttons: Vec::new() }
+}
+
+/// "It qualifies": code, official name (and the user's language's), field; no basis.
+fn listed_text(p: &Profession, catalog: &Catalog, lang: Lang) -> String {
     let mut text =
         t(lang, "listed", &[("name", p.name.ru.as_str().into()), ("code", p.code.as_str().into()), ("field", field_names(catalog, p, lang).as_str().into())]);
     if lang != Lang::Ru {
@@ -160,7 +206,109 @@ pub fn profession(p: &Profession, catalog: &Catalog, lang: Lang) -> Reply {
         let local = t(lang, "listed-local", &[("local", p.name.get(lang).into())]);
         text = text.replacen(&format!("{}\n", p.name.ru), &format!("{}\n{}\n", p.name.ru, local), 1);
     }
-    text.push('\n');
+    text
+}
+
+/// The 🔔 button that follows an answer.
+pub fn bell(cb: Callback, lang: Lang) -> Button {
+    Button { text: t(lang, "btn-bell", &[]), data: cb.encode() }
+}
+
+/// What a 🔔 press stored, said in the toast that answers it (Telegram shows at most 200
+/// characters).
+pub fn subscribed(target: &Target, outcome: crate::store::subs::Subscribed, max: usize, lang: Lang) -> String {
+    use crate::store::subs::Subscribed;
+    let what = match target {
+        Target::Code(c) => t(lang, "sub-what-code", &[("code", c.as_str().into())]),
+        Target::Query(q) => t(lang, "sub-what-query", &[("query", cut(&quote(q), 30).as_str().into())]),
+    };
+    let text = match outcome {
+        Subscribed::New => t(lang, "subscribed", &[("what", what.as_str().into())]),
+        Subscribed::Already => t(lang, "subscribed-already", &[]),
+        Subscribed::TooMany => t(lang, "subscribed-too-many", &[("max", max.into())]),
+    };
+    cut(&text, 200)
+}
+
+/// `/subscriptions`: what the chat follows, with a button to remove each.
+pub fn subscriptions(subs: &[Subscription], catalog: &Catalog, lang: Lang) -> Reply {
+    if subs.is_empty() {
+        return Reply { text: t(lang, "subscriptions-none", &[]), buttons: Vec::new() };
+    }
+    let mut text = t(lang, "subscriptions-title", &[("count", subs.len().into())]);
+    let mut buttons = Vec::new();
+    for (i, s) in subs.iter().enumerate() {
+        let n = i + 1;
+        let state = verdict_word(s.answer.kind, lang);
+        let (line, what) = match &s.target {
+            Target::Code(c) => {
+                let name = catalog.profession(c).map_or("", |p| p.name.get(lang));
+                (t(lang, "subscriptions-line-code", &[("n", n.into()), ("code", c.as_str().into()), ("name", name.into()), ("state", state.as_str().into())]), c.to_string())
+            }
+            Target::Query(q) => {
+                let q = quote(q);
+                (t(lang, "subscriptions-line-query", &[("n", n.into()), ("query", q.as_str().into()), ("state", state.as_str().into())]), format!("«{q}»"))
+            }
+        };
+        text.push('\n');
+        text.push_str(&line);
+        let label = t(lang, "btn-unsubscribe", &[("n", n.into()), ("what", what.as_str().into())]);
+        buttons.push(vec![Button { text: cut(&label, BUTTON_CHARS), data: Callback::Unsubscribe(s.id).encode() }]);
+    }
+    Reply { text, buttons }
+}
+
+/// An education field's name by id (a field the new list dropped shows its id).
+fn field_ids(ids: &[String], catalog: &Catalog, lang: Lang) -> String {
+    ids.iter().map(|id| catalog.field(id).map_or_else(|| id.clone(), |f| field_name(f, lang))).collect::<Vec<_>>().join(" / ")
+}
+
+/// The one message a chat gets when an amendment changed answers it follows: what changed for
+/// each, the answer now, and the legal basis of the new wording.
+pub fn notice(n: &Notice, old: &Snapshot, catalog: &Catalog) -> Reply {
+    let lang = n.lang;
+    let mut text = t(lang, "notice-title", &[]);
+    for item in &n.items {
+        let subject = match &item.sub.target {
+            Target::Code(c) => {
+                let name = catalog.profession(c).map(|p| p.name.ru.clone()).or_else(|| old.get(c.as_str()).map(|e| e.name.ru.clone())).unwrap_or_default();
+                format!("{c} {name}").trim().to_string()
+            }
+            Target::Query(q) => quote(q),
+        };
+        for ch in &item.changes {
+            text.push_str("\n\n");
+            let line = match ch {
+                Change::NoLongerListed { code, name } => {
+                    let name = name.as_ref().map_or(String::new(), |n| n.ru.clone());
+                    t(lang, "notice-removed", &[("code", code.as_str().into()), ("name", name.as_str().into())])
+                }
+                Change::NotListedNow => t(lang, "notice-not-listed-now", &[("query", subject.as_str().into())]),
+                Change::NowListed { .. } => t(lang, "notice-now-listed", &[("subject", subject.as_str().into())]),
+                Change::Renamed { code, from } => {
+                    let now = catalog.profession(code).map_or("", |p| p.name.ru.as_str());
+                    t(lang, "notice-renamed", &[("code", code.as_str().into()), ("name", now.into()), ("old", from.ru.as_str().into())])
+                }
+                Change::Moved { code, from } => {
+                    let (name, now) = catalog.profession(code).map_or((String::new(), String::new()), |p| (p.name.ru.clone(), field_names(catalog, p, lang)));
+                    let was = field_ids(from, catalog, lang);
+                    t(lang, "notice-moved", &[("code", code.as_str().into()), ("name", name.as_str().into()), ("field", now.as_str().into()), ("old", was.as_str().into())])
+                }
+                Change::NowUnsure { candidates } => {
+                    let names: Vec<String> =
+                        candidates.iter().take(3).filter_map(|c| catalog.profession(c)).map(|p| format!("{} ({})", p.name.get(lang), p.code)).collect();
+                    t(lang, "notice-unsure", &[("query", subject.as_str().into()), ("names", names.join("; ").as_str().into())])
+                }
+            };
+            text.push_str(&line);
+        }
+        // The answer now, under the changes: a listed one in full.
+        if let Some(p) = item.answer.code.as_ref().and_then(|c| catalog.profession(c)) {
+            text.push('\n');
+            text.push_str(&listed_text(p, catalog, lang));
+        }
+    }
+    text.push_str("\n\n");
     text.push_str(&basis(catalog, lang));
     Reply { text, buttons: Vec::new() }
 }
