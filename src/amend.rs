@@ -376,7 +376,10 @@ mod tests {
         assert_eq!(d.renamed.len(), 1);
         assert_eq!((d.renamed[0].code.as_str(), d.renamed[0].from.ru.as_str()), ("2166-1", "Графический дизайнер"));
         assert_eq!(d.moved.len(), 1);
-        assert_eq!((d.moved[0].code.as_str(), d.moved[0].from.clone(), d.moved[0].to.clone()), ("2521-2-001", vec!["digital".to_string()], vec!["engineering".to_string()]));
+        assert_eq!(
+            (d.moved[0].code.as_str(), d.moved[0].from.clone(), d.moved[0].to.clone()),
+            ("2521-2-001", vec!["digital".to_string()], vec!["engineering".to_string()])
+        );
         assert!(Diff::between(&old, &old).is_empty());
         // Before the made-up amendment is in force, the fixture is the built-in list.
         assert!(Diff::between(&old, &Snapshot::of(&fixture("2024-12-31"))).is_empty());

@@ -833,6 +833,62 @@ mod tests {
         assert!(matches!(e, CatalogError::UnknownCode { ref code, .. } if code == "2166-9"), "{e}");
     }
 
+    fn amended(amendments: &str, day: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(&Sources { amendments: amendments.into(), ..Sources::embedded() }, day)
+    }
+
+    const RENAME: &str = "[[amendment]]\nnumber = \"T-1\"\ndate = \"2030-01-10\"\nin_force = \"2030-02-01\"\nremove = [\"2166-1\"]\n\n[[amendment.professions]]\ncode = \"2217-4-001\"\nru = \"Нейрохирург\"\nkk = \"Нейрохирург\"\nen = \"Neurosurgeon\"\nfields = [\"healthcare\"]\n";
+
+    #[test]
+    fn the_wording_in_force_on_a_day_is_answered_from() {
+        let base = Catalog::embedded_on("2030-01-31").unwrap();
+        let before = amended(RENAME, "2030-01-31").unwrap();
+        assert_eq!(before.hash, base.hash, "an amendment not yet in force changes nothing");
+        assert_eq!((before.applied.len(), before.upcoming.len(), before.order.wording_in_force.as_deref()), (0, 1, None));
+        let after = amended(RENAME, "2030-02-01").unwrap();
+        assert_ne!(after.hash, base.hash);
+        assert_eq!((after.order.amendment_number.as_str(), after.order.amendment_date.as_str()), ("T-1", "2030-01-10"));
+        assert_eq!(after.order.wording_in_force.as_deref(), Some("2030-02-01"));
+        assert_eq!(after.professions.len(), 50);
+        assert!(after.find_code("2166-1").is_none());
+        assert_eq!(after.find_code("2217-4-001").unwrap().name.ru, "Нейрохирург");
+        // The generic words that offered 2166-1 offer the rest of their codes.
+        assert!(after.lexicon.generic.iter().all(|g| !g.codes.iter().any(|c| c.as_str() == "2166-1")));
+        assert_eq!(after.lexicon.generic.len(), base.lexicon.generic.len());
+        // The shipped data records no amendment after No. 134.
+        assert!(base.applied.is_empty() && base.upcoming.is_empty());
+        assert_eq!(base.hash, Catalog::embedded().unwrap().hash);
+    }
+
+    #[test]
+    fn bad_amendments_are_refused_with_the_reason() {
+        let cases = [
+            (RENAME.replace("remove = [\"2166-1\"]", "remove = [\"2166-9\"]"), "2166-9, which is not on the list"),
+            (RENAME.replace("in_force = \"2030-02-01\"", "in_force = \"2030-02-30\""), "bad date `2030-02-30`"),
+            (RENAME.replace("in_force = \"2030-02-01\"", "in_force = \"2029-02-01\""), "in force before it was signed"),
+            ("[[amendment]]\nnumber = \"T-2\"\ndate = \"2030-01-10\"\nin_force = \"2030-02-01\"\n".to_string(), "changes nothing"),
+            (RENAME.replace("fields = [\"healthcare\"]", "fields = [\"helthcare\"]"), "helthcare"),
+            (RENAME.replace("number = \"T-1\"", "number = \"T-1\"\nnumbr = 1"), "numbr"),
+        ];
+        for (text, why) in cases {
+            let e = amended(&text, "2031-01-01").unwrap_err().to_string();
+            assert!(e.contains(why), "{why}: {e}");
+        }
+        assert!(matches!(amended("", "2031-13-01"), Err(CatalogError::BadDate(_))));
+    }
+
+    #[test]
+    fn days_round_trip() {
+        for d in ["1970-01-01", "2000-02-29", "2024-05-03", "2099-12-31"] {
+            assert_eq!(format_day(parse_day(d).unwrap()), d);
+        }
+        assert_eq!(parse_day("1970-01-02"), Some(1));
+        for bad in ["2023-02-29", "2024-13-01", "2024-5-3", "24-05-03", "2024-05-03x", "２０２４-05-03"] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+        assert!(parse_day(&today()).is_some());
+    }
+
     #[test]
     fn missing_directory_is_an_error_not_a_panic() {
         let e = Catalog::from_dir(Path::new("/nonexistent/kasip-data")).unwrap_err();

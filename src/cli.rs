@@ -351,14 +351,19 @@ pub fn diff(old_name: &str, old: &Catalog, new_name: &str, new: &Catalog, json: 
     section("added", d.added.iter().map(|e| format!("+ {:<10}  {}  [{}]", e.code, e.name.ru, fields(&e.fields))).collect());
     section("removed", d.removed.iter().map(|e| format!("- {:<10}  {}", e.code, e.name.ru)).collect());
     section("renamed", d.renamed.iter().map(|r| format!("~ {:<10}  {} → {}", r.code, r.from.ru, r.to.ru)).collect());
-    section("moved to another field", d.moved.iter().map(|m| format!("> {:<10}  {}  [{}] → [{}]", m.code, m.name.ru, fields(&m.from), fields(&m.to))).collect());
+    section(
+        "moved to another field",
+        d.moved.iter().map(|m| format!("> {:<10}  {}  [{}] → [{}]", m.code, m.name.ru, fields(&m.from), fields(&m.to))).collect(),
+    );
     if differs {
         let n = d.added.len() + d.removed.len() + d.renamed.len() + d.moved.len();
         s.push_str(&format!("\n{n} change{}.\n", if n == 1 { "" } else { "s" }));
     } else {
         s.push_str("\nno code added, removed, renamed or moved.\n");
         if other {
-            s.push_str("other content differs (Kazakh or English names, aliases, the lexicon or the not-listed vocabulary): answers to some queries may change.\n");
+            s.push_str(
+                "other content differs (Kazakh or English names, aliases, the lexicon or the not-listed vocabulary): answers to some queries may change.\n",
+            );
         }
     }
     (s, differs)
@@ -401,7 +406,9 @@ pub fn notify_dry_run(db: &std::path::Path, new_name: &str, new: std::sync::Arc<
         out.push_str(if rows.is_empty() { "\nno code added, removed, renamed or moved.\n" } else { "\nchanges, and the subscribers each one notifies:\n" });
         for (kind, code, n) in &rows {
             let what = match kind {
-                amend::ChangeKind::Renamed => diff.renamed.iter().find(|r| &r.code == code).map_or_else(String::new, |r| format!("{} → {}", r.from.ru, r.to.ru)),
+                amend::ChangeKind::Renamed => {
+                    diff.renamed.iter().find(|r| &r.code == code).map_or_else(String::new, |r| format!("{} → {}", r.from.ru, r.to.ru))
+                }
                 _ => name(code),
             };
             out.push_str(&format!("  {:<8} {:<10}  {what} — {}\n", kind.as_str(), code, plural(*n)));
@@ -409,11 +416,7 @@ pub fn notify_dry_run(db: &std::path::Path, new_name: &str, new: std::sync::Arc<
         if other > 0 || rows.is_empty() {
             out.push_str(&format!("other answers changed (queries read differently: aliases, vocabulary): {}\n", plural(other)));
         }
-        out.push_str(&format!(
-            "\nnotices: {} chat(s) would get one message each; {} subscription(s) re-evaluated.\n",
-            plan.notices.len(),
-            plan.subscriptions
-        ));
+        out.push_str(&format!("\nnotices: {} chat(s) would get one message each; {} subscription(s) re-evaluated.\n", plan.notices.len(), plan.subscriptions));
     }
     if queued > 0 {
         out.push_str(&format!("{queued} notice(s) from an earlier change are still queued; the bot sends them at its next start.\n"));

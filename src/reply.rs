@@ -240,19 +240,20 @@ pub fn subscriptions(subs: &[Subscription], catalog: &Catalog, lang: Lang) -> Re
     for (i, s) in subs.iter().enumerate() {
         let n = i + 1;
         let state = verdict_word(s.answer.kind, lang);
-        let (line, what) = match &s.target {
-            Target::Code(c) => {
-                let name = catalog.profession(c).map_or("", |p| p.name.get(lang));
-                (t(lang, "subscriptions-line-code", &[("n", n.into()), ("code", c.as_str().into()), ("name", name.into()), ("state", state.as_str().into())]), c.to_string())
-            }
+        let (what, short) = match &s.target {
+            Target::Code(c) => match catalog.profession(c) {
+                Some(p) => (format!("{c} {}", p.name.get(lang)), c.to_string()),
+                None => (c.to_string(), c.to_string()),
+            },
             Target::Query(q) => {
-                let q = quote(q);
-                (t(lang, "subscriptions-line-query", &[("n", n.into()), ("query", q.as_str().into()), ("state", state.as_str().into())]), format!("«{q}»"))
+                let q = format!("«{}»", quote(q));
+                (q.clone(), q)
             }
         };
+        let line = t(lang, "subscriptions-line", &[("n", n.into()), ("what", what.as_str().into()), ("state", state.as_str().into())]);
         text.push('\n');
         text.push_str(&line);
-        let label = t(lang, "btn-unsubscribe", &[("n", n.into()), ("what", what.as_str().into())]);
+        let label = t(lang, "btn-unsubscribe", &[("n", n.into()), ("what", short.as_str().into())]);
         buttons.push(vec![Button { text: cut(&label, BUTTON_CHARS), data: Callback::Unsubscribe(s.id).encode() }]);
     }
     Reply { text, buttons }
@@ -292,7 +293,11 @@ pub fn notice(n: &Notice, old: &Snapshot, catalog: &Catalog) -> Reply {
                 Change::Moved { code, from } => {
                     let (name, now) = catalog.profession(code).map_or((String::new(), String::new()), |p| (p.name.ru.clone(), field_names(catalog, p, lang)));
                     let was = field_ids(from, catalog, lang);
-                    t(lang, "notice-moved", &[("code", code.as_str().into()), ("name", name.as_str().into()), ("field", now.as_str().into()), ("old", was.as_str().into())])
+                    t(
+                        lang,
+                        "notice-moved",
+                        &[("code", code.as_str().into()), ("name", name.as_str().into()), ("field", now.as_str().into()), ("old", was.as_str().into())],
+                    )
                 }
                 Change::NowUnsure { candidates } => {
                     let names: Vec<String> =
@@ -629,9 +634,16 @@ mod tests {
             Callback::Lang(Lang::Kk),
             Callback::ListFields,
             Callback::ListField { field: 2, page: 1 },
+            Callback::Subscribe(c.professions[1].code.clone()),
+            Callback::SubscribeQuery("zorbonaut: космос".into()),
+            Callback::SubscribeToken(17),
+            Callback::Unsubscribe(42),
         ] {
+            assert!(cb.encode().len() <= 64, "{cb:?}");
             assert_eq!(Callback::decode(&cb.encode(), &c), Some(cb));
         }
+        let long = Callback::SubscribeQuery("ж".repeat(QUERY_IN_BUTTON_BYTES / 2));
+        assert!(long.encode().len() <= 64);
         for junk in [
             "",
             "p:9999-9-999",
@@ -645,6 +657,13 @@ mod tests {
             "r:x",
             "lp:2217-4-001:99:0",
             "lp:2217-4-001:1",
+            "s:c:9999-9-999",
+            "s:q:",
+            "s:q:   ",
+            "s:t:x",
+            "u:0",
+            "u:-3",
+            "u:abc",
         ] {
             assert_eq!(Callback::decode(junk, &c), None, "{junk}");
         }
@@ -665,6 +684,36 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 51);
+    }
+
+    #[test]
+    fn notices_say_what_changed_the_answer_now_and_the_basis_in_each_language() {
+        use crate::amend::{plan, Snapshot, Subscription, Target};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/amendment");
+        let new = Arc::new(Catalog::from_sources(&crate::catalog::Sources::from_dir(&dir).unwrap(), "2025-06-01").unwrap());
+        let old = Snapshot::of(&Catalog::embedded_on("2025-06-01").unwrap());
+        let m = Matcher::new(new.clone());
+        let code = |s: &str| Code::parse_canonical(s).unwrap();
+        let subs = vec![
+            Subscription { id: 1, chat: 1, target: Target::Code(code("3521-3-003")), lang: Lang::Kk, answer: crate::amend::Answer::listed(code("3521-3-003")) },
+            Subscription { id: 2, chat: 1, target: Target::Query("zorbonaut".into()), lang: Lang::Kk, answer: crate::amend::Answer::not_listed() },
+            Subscription { id: 3, chat: 2, target: Target::Code(code("2166-1")), lang: Lang::En, answer: crate::amend::Answer::listed(code("2166-1")) },
+        ];
+        let p = plan(&subs, &old, &new, &m);
+        assert_eq!(p.notices.len(), 2, "one message per chat");
+        let kk = notice(&p.notices[0], &old, &new).text;
+        assert!(kk.starts_with("🔔") && kk.contains("3521-3-003 «Видеомонтажер» енді тізбеде жоқ"), "{kk}");
+        assert!(kk.contains("«zorbonaut» енді тізбеде бар") && kk.contains("9999-9-901") && kk.contains("ТЕСТ-1"), "{kk}");
+        let en = notice(&p.notices[1], &old, &new).text;
+        assert!(en.contains("2166-1: the official name is now «Дизайнер визуальных коммуникаций» (was «Графический дизайнер»)"), "{en}");
+        assert!(en.contains("(Visual communications designer)") && en.ends_with("in force since 01.01.2025."), "{en}");
+        // /subscriptions and the toast.
+        let r = subscriptions(&subs[1..], &new, Lang::Ru);
+        assert!(r.text.contains("\n1. «zorbonaut» — нет в перечне\n2. 2166-1 Дизайнер визуальных коммуникаций — в перечне"), "{}", r.text);
+        assert_eq!(r.buttons[0][0].text, "✖ 1 · «zorbonaut»");
+        assert_eq!(r.buttons.iter().flatten().map(|b| b.data.as_str()).collect::<Vec<_>>(), ["u:2", "u:3"]);
+        let toast = subscribed(&Target::Query("x".repeat(500)), crate::store::subs::Subscribed::New, 200, Lang::Kk);
+        assert!(toast.chars().count() <= 200 && toast.contains("«xxxx"), "{toast}");
     }
 
     #[test]

@@ -60,11 +60,12 @@ fn query_text(q: &str) -> String {
 
 impl App {
     /// The 🔔 button for a verdict: a listed answer follows its code, a not-listed one the query's
-    /// text. A question (unsure), a text not understood and a request for a specialist get none.
+    /// text (a word Kasip does not know yet included: an amendment may add it). A question
+    /// (unsure) and a request for a specialist get none.
     pub(super) fn bell_for(&self, v: &Verdict, query: &str, lang: Lang) -> Option<reply::Button> {
         let cb = match v.kind {
             VerdictKind::Listed => Callback::Subscribe(v.code.clone()?),
-            VerdictKind::NotListed if !matches!(v.reason, Reason::NotUnderstood | Reason::Request) => {
+            VerdictKind::NotListed if v.reason != Reason::Request => {
                 let q = query_text(query);
                 if q.is_empty() {
                     return None;

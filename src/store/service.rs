@@ -5,8 +5,8 @@
 //! for it: a language lookup that takes longer than [`READ_TIMEOUT`] falls back to the default,
 //! and a language just chosen is answered from memory until the writer has stored it.
 
-use super::{connect, expire_step, forget_user, inbox_done, inbox_insert, inbox_pending, log_query, report_recent, set_user_lang, user_lang};
 use super::subs::{self, ListChange, ListState, NewSubscription, QueuedNotice, Subscribed};
+use super::{connect, expire_step, forget_user, inbox_done, inbox_insert, inbox_pending, log_query, report_recent, set_user_lang, user_lang};
 use super::{now, LogRow, Pending, Report, Store, StoreError, UpdateKey, INBOX_KEEP_DONE_SECS};
 use crate::amend::Subscription;
 use crate::lang::Lang;
@@ -34,16 +34,39 @@ const READERS: usize = 4;
 type Ack<T> = oneshot::Sender<Result<T, StoreError>>;
 
 enum Op {
-    Insert { items: Vec<(UpdateKey, String)>, ack: Ack<Vec<bool>> },
+    Insert {
+        items: Vec<(UpdateKey, String)>,
+        ack: Ack<Vec<bool>>,
+    },
     Done(UpdateKey),
     Log(LogRow),
-    SetLang { user: i64, lang: Lang },
-    Forget { user: i64, ack: Ack<usize> },
-    Expire { cutoff: i64, inbox_cutoff: i64 },
+    SetLang {
+        user: i64,
+        lang: Lang,
+    },
+    Forget {
+        user: i64,
+        ack: Ack<usize>,
+    },
+    Expire {
+        cutoff: i64,
+        inbox_cutoff: i64,
+    },
     Flush(oneshot::Sender<()>),
-    Subscribe { sub: NewSubscription, max: usize, ack: Ack<Subscribed> },
-    Unsubscribe { chat: i64, id: i64, ack: Ack<bool> },
-    ListChange { change: Box<ListChange>, ack: Ack<usize> },
+    Subscribe {
+        sub: NewSubscription,
+        max: usize,
+        ack: Ack<Subscribed>,
+    },
+    Unsubscribe {
+        chat: i64,
+        id: i64,
+        ack: Ack<bool>,
+    },
+    ListChange {
+        change: Box<ListChange>,
+        ack: Ack<usize>,
+    },
     NoticeSent(i64),
     /// The chat blocked the bot (or is gone): its subscriptions and queued notices go.
     ForgetChat(i64),

@@ -250,10 +250,16 @@ mod tests {
         let s = Store::in_memory().unwrap();
         let c = s.conn();
         assert!(list_state(&c).unwrap().is_none());
-        subscribe(&c, &NewSubscription { chat: 1, target: Target::Code(code("3521-3-003")), lang: Lang::Ru, answer: Answer::listed(code("3521-3-003")) }, 10, 1)
-            .unwrap();
+        subscribe(
+            &c,
+            &NewSubscription { chat: 1, target: Target::Code(code("3521-3-003")), lang: Lang::Ru, answer: Answer::listed(code("3521-3-003")) },
+            10,
+            1,
+        )
+        .unwrap();
         let id = all(&c).unwrap()[0].id;
-        let ch = ListChange { snapshot: snapshot("h2"), notices: vec![(1, "was listed".into()), (99, "nobody".into())], updates: vec![(id, Answer::not_listed())] };
+        let ch =
+            ListChange { snapshot: snapshot("h2"), notices: vec![(1, "was listed".into()), (99, "nobody".into())], updates: vec![(id, Answer::not_listed())] };
         assert_eq!(apply_list_change(&c, &ch, 5).unwrap(), 1, "a chat without subscriptions gets no notice");
         let st = list_state(&c).unwrap().unwrap();
         assert_eq!((st.hash.as_str(), st.snapshot.unwrap().version.as_str()), ("h2", "No. 1 of 2024-01-01"));
