@@ -285,3 +285,58 @@ fn kasip_notify_dry_run_counts_and_sends_nothing() {
     assert_eq!(code, 2);
     assert!(err.contains("--dry-run"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bell_stands_under_answers_only_and_a_subscription_is_removed_in_place() {
+    let (s, k, dir) = setup(&[]).await;
+    let db = dir.path().join("kasip.db");
+    // A question has no 🔔; the answer chosen under it has one, in place.
+    s.push(private_text(1, 100, "ru", "архитектор"));
+    let q = s.reply_number(100, 1).await;
+    assert!(button_data(&q).iter().all(|d| !d.starts_with("s:")), "{:?}", button_data(&q));
+    s.push(callback(2, 100, "ru", "a:2523-0-006", 555));
+    let e = s.wait_for("editMessageText", 15, |c| !c.is_empty()).await;
+    assert_eq!(button_data(&e[0]).last().map(String::as_str), Some("s:c:2523-0-006"));
+    // A profession offered under ❌ opens below with its own 🔔.
+    s.push(private_text(3, 100, "en", "nurse"));
+    let r = s.reply_number(100, 2).await;
+    assert!(button_data(&r).last().unwrap().starts_with("s:q:nurse"), "{:?}", button_data(&r));
+    s.push(callback(4, 100, "en", "p:2217-4-001", 556));
+    let shown = s.reply_number(100, 3).await;
+    assert_eq!(button_data(&shown), ["s:c:2217-4-001"]);
+    // A batch gets none.
+    s.push(private_text(5, 100, "ru", "нейрохирург\nхирург"));
+    assert!(button_data(&s.reply_number(100, 4).await).is_empty());
+    // Subscribe twice (the second press says so), then remove it from /subscriptions.
+    s.push(callback(6, 100, "ru", "s:c:2217-4-001", 557));
+    s.push(callback(7, 100, "ru", "s:c:2217-4-001", 557));
+    let toasts = s.wait_for("answerCallbackQuery", 15, |c| c.len() >= 4).await;
+    assert!(toasts[3]["text"].as_str().unwrap().contains("уже следите"), "{}", toasts[3]);
+    s.push(private_text(8, 100, "ru", "/subscriptions"));
+    let list = s.reply_number(100, 5).await;
+    let rm = button_data(&list);
+    assert!(text(&list).contains("1. 2217-4-001 Врач-нейрохирург — в перечне") && rm.len() == 1, "{}", text(&list));
+    s.push(callback(9, 100, "ru", &rm[0], 558));
+    let e = s.wait_for("editMessageText", 15, |c| c.len() >= 2).await;
+    assert!(text(&e[1]).contains("не следите"), "{}", text(&e[1]));
+    assert_eq!(count(&db, "SELECT count(*) FROM subscriptions"), 0);
+    // A query too long for the button's data waits in memory for the press, and is stored whole.
+    let long = "я работаю оператором гидроакустической станции на рыболовецком траулере";
+    s.push(private_text(12, 300, "ru", long));
+    let r = s.reply_number(300, 1).await;
+    let bell = button_data(&r).last().cloned().unwrap();
+    assert!(bell.starts_with("s:t:") && !bell.contains("траулер"), "{bell}");
+    s.push(callback(13, 300, "ru", &bell, 700));
+    assert!(until(10, || count(&db, "SELECT count(*) FROM subscriptions WHERE chat_id = 300") == 1).await);
+    let kept: String = sql(&db).query_row("SELECT query FROM subscriptions WHERE chat_id = 300", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, long);
+    // Another chat cannot remove someone else's (a forged button).
+    s.push(callback(14, 200, "ru", "s:q:хирург", 600));
+    assert!(until(5, || count(&db, "SELECT count(*) FROM subscriptions WHERE chat_id = 200") == 1).await);
+    let id: i64 = sql(&db).query_row("SELECT id FROM subscriptions WHERE chat_id = 200", [], |r| r.get(0)).unwrap();
+    s.push(callback(15, 100, "ru", &format!("u:{id}"), 559));
+    s.wait_for("answerCallbackQuery", 15, |c| c.iter().any(|a| a["callback_query_id"] == "cb15")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count(&db, "SELECT count(*) FROM subscriptions WHERE chat_id = 200"), 1);
+    assert!(k.stop().success());
+}
