@@ -207,7 +207,17 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
         let app = app.clone();
         tokio::spawn(async move {
             let mut last_expiry: Option<Instant> = None;
+            let mut warned_upcoming = false;
             loop {
+                // The list is resolved at start: an amendment recorded ahead that comes into force
+                // while the bot runs takes effect (and is notified) at the next start.
+                if !warned_upcoming {
+                    let today = crate::catalog::today();
+                    if let Some(a) = app.catalog.upcoming.iter().find(|a| a.in_force <= today) {
+                        warn!(number = %a.number, in_force = %a.in_force, "an amendment of the list is in force from today; restart the bot to answer from it and notify subscribers");
+                        warned_upcoming = true;
+                    }
+                }
                 if last_expiry.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
                     app.storage.expire(retention);
                     last_expiry = Some(Instant::now());

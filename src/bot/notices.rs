@@ -19,7 +19,7 @@ use crate::store::subs::ListChange;
 use crate::store::StoreError;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::ChatId;
@@ -159,7 +159,8 @@ pub(super) async fn run(app: Arc<App>, bot: Bot, mut stop: watch::Receiver<bool>
     let inflight = Arc::new(Semaphore::new(IN_FLIGHT as usize));
     let pause = Arc::new(Pause { origin: Instant::now(), until_ms: AtomicU64::new(0) });
     let tally = Arc::new(Tally::default());
-    let chat_next: Mutex<HashMap<i64, Instant>> = Mutex::default();
+    // When each chat may get its next message.
+    let mut chat_next: HashMap<i64, Instant> = HashMap::new();
     let started = Instant::now();
     let mut next_at = Instant::now();
     let mut after = 0;
@@ -208,15 +209,11 @@ pub(super) async fn run(app: Arc<App>, bot: Bot, mut stop: watch::Receiver<bool>
             let now = Instant::now();
             let slot = next_at.max(now).max(pause.until());
             next_at = slot + gap;
-            let chat_slot = {
-                let mut m = chat_next.lock().unwrap_or_else(|e| e.into_inner());
-                if m.len() > 100_000 {
-                    m.retain(|_, t| *t > now);
-                }
-                let s = m.get(&n.chat).copied().unwrap_or(slot).max(slot);
-                m.insert(n.chat, s + PER_CHAT);
-                s
-            };
+            if chat_next.len() > 100_000 {
+                chat_next.retain(|_, t| *t > now);
+            }
+            let chat_slot = chat_next.get(&n.chat).copied().unwrap_or(slot).max(slot);
+            chat_next.insert(n.chat, chat_slot + PER_CHAT);
             tokio::select! {
                 _ = tokio::time::sleep_until(slot) => {}
                 _ = stop.wait_for(|s| *s) => { stopped = true; break 'outer; }
