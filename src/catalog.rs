@@ -4,6 +4,13 @@
 //! Everything is loaded with serde from human-editable TOML in `data/`, embedded in the binary so a
 //! fresh machine needs nothing else; `Catalog::from_dir` loads another copy (an amendment is a data
 //! change). A bad file is refused with an error that names the entry and the problem.
+//!
+//! The list has versions: `professions.toml` is the wording of order No. 134, and
+//! `amendments.toml` records later amending orders (number, date, the day in force, the codes
+//! removed and the rows added or rewritten). A catalog is always the wording in force on one day
+//! (today, Asia/Almaty, unless asked otherwise), with the amendments applied and those still to
+//! come, and a hash of everything that can change an answer (see `amend` for what the bot does
+//! when it differs from the list last served).
 
 use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
