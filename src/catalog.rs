@@ -4,6 +4,13 @@
 //! Everything is loaded with serde from human-editable TOML in `data/`, embedded in the binary so a
 //! fresh machine needs nothing else; `Catalog::from_dir` loads another copy (an amendment is a data
 //! change). A bad file is refused with an error that names the entry and the problem.
+//!
+//! The list has versions: `professions.toml` is the wording of order No. 134, and
+//! `amendments.toml` records later amending orders (number, date, the day in force, the codes
+//! removed and the rows added or rewritten). A catalog is always the wording in force on one day
+//! (today, Asia/Almaty, unless asked otherwise), with the amendments applied and those still to
+//! come, and a hash of everything that can change an answer (see `amend` for what the bot does
+//! when it differs from the list last served).
 
 use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
@@ -14,10 +21,13 @@ use std::path::{Path, PathBuf};
 pub const PROFESSIONS_FILE: &str = "professions.toml";
 pub const LEXICON_FILE: &str = "lexicon.toml";
 pub const NOT_LISTED_FILE: &str = "not_listed.toml";
+/// Later amendments of the list, each with its order, dates and the rows it changes.
+pub const AMENDMENTS_FILE: &str = "amendments.toml";
 
 const EMBEDDED_PROFESSIONS: &str = include_str!("../data/professions.toml");
 const EMBEDDED_LEXICON: &str = include_str!("../data/lexicon.toml");
 const EMBEDDED_NOT_LISTED: &str = include_str!("../data/not_listed.toml");
+const EMBEDDED_AMENDMENTS: &str = include_str!("../data/amendments.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -37,6 +47,8 @@ pub enum CatalogError {
     UnknownCode { file: String, entry: String, code: String },
     #[error("{file}: entry `{entry}`: {problem}")]
     Invalid { file: String, entry: String, problem: String },
+    #[error("bad date `{0}` (expected YYYY-MM-DD)")]
+    BadDate(String),
 }
 
 /// A validated code of the national occupations classifier NKZ 01-2017: `2217-4-001` (unit
@@ -157,6 +169,23 @@ pub struct Order {
     pub amendment_number: String,
     pub amendment_date: String,
     pub amendment_in_force: Localized,
+    /// The day the wording Kasip answers from applies (`YYYY-MM-DD`), when the data says it: set
+    /// by an amendment from `amendments.toml`; `None` for the wording in `professions.toml`,
+    /// whose entry into force the order states only in words (`amendment_in_force`).
+    pub wording_in_force: Option<String>,
+}
+
+/// An amendment of the list recorded in `amendments.toml` (applied or not yet in force).
+#[derive(Debug, Clone, Serialize)]
+pub struct Amendment {
+    pub number: String,
+    pub date: String,
+    pub in_force: String,
+    pub note: Option<String>,
+    /// Codes the amendment takes off the list.
+    pub remove: Vec<String>,
+    /// Codes of the rows it adds or rewrites.
+    pub rows: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -222,11 +251,18 @@ pub struct Catalog {
     pub professions: Vec<Profession>,
     pub lexicon: Lexicon,
     pub not_listed: Vec<NotListedGroup>,
+    /// The amendments from `amendments.toml` in force on the day the list was resolved for (the
+    /// last one is the wording Kasip answers from), and those still to come.
+    pub applied: Vec<Amendment>,
+    pub upcoming: Vec<Amendment>,
+    /// A digest of everything that can change an answer (the resolved list, its metadata, the
+    /// lexicon and the not-listed vocabulary): the bot compares it with the list it last served.
+    pub hash: String,
 }
 
 // ----- raw file shapes ------------------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawLocalized {
     ru: Option<String>,
@@ -274,7 +310,7 @@ struct RawField {
     en: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawProfession {
     code: String,
@@ -285,6 +321,26 @@ struct RawProfession {
     field_reading: Option<String>,
     #[serde(default)]
     aliases: PerLang,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAmendmentsFile {
+    #[serde(default)]
+    amendment: Vec<RawListAmendment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawListAmendment {
+    number: String,
+    date: String,
+    in_force: String,
+    note: Option<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    professions: Vec<RawProfession>,
 }
 
 #[derive(Deserialize)]
@@ -372,15 +428,97 @@ fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<
     toml::from_str(text).map_err(|source| CatalogError::Syntax { file: file.into(), source })
 }
 
-impl Catalog {
-    /// The list as compiled into the binary.
-    pub fn embedded() -> Result<Catalog, CatalogError> {
-        Catalog::from_texts(EMBEDDED_PROFESSIONS, EMBEDDED_LEXICON, EMBEDDED_NOT_LISTED)
+/// One row of the list, checked: its code, its names in three languages, known fields.
+fn profession(file: &str, p: RawProfession, field_ids: &HashSet<String>) -> Result<Profession, CatalogError> {
+    let entry = p.code.clone();
+    let code = Code::parse_canonical(p.code.trim()).ok_or_else(|| CatalogError::BadCode { file: file.into(), entry: entry.clone(), code: p.code.clone() })?;
+    if p.fields.is_empty() {
+        return Err(CatalogError::Invalid { file: file.into(), entry, problem: "no education field".into() });
+    }
+    for f in &p.fields {
+        if !field_ids.contains(f) {
+            return Err(CatalogError::UnknownField { file: file.into(), entry, field: f.clone() });
+        }
+    }
+    let name = localized(file, &entry, p.ru, p.kk, p.en)?;
+    Ok(Profession { code, name, fields: p.fields, field_reading: p.field_reading, aliases: p.aliases })
+}
+
+/// SHA-256 (hex) of the resolved list with its metadata, the lexicon and the not-listed vocabulary.
+fn content_hash(order: &Order, fields: &[Field], professions: &[Profession], lexicon: &str, not_listed: &str) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(serde_json::to_string(&(order, fields, professions)).unwrap_or_default().as_bytes());
+    for t in [lexicon, not_listed] {
+        ctx.update(&[0]);
+        ctx.update(t.as_bytes());
+    }
+    ctx.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date; `None` for anything else (`2024-02-30` too).
+pub fn parse_day(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).filter(|x| x.bytes().all(|c| c.is_ascii_digit())).and_then(|x| x.parse::<i64>().ok());
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d < 1 || d > days_in[(m - 1) as usize] {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01.
+pub fn format_day(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Today in Kazakhstan (UTC+5), `YYYY-MM-DD`: the day whose wording of the list is in force.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    format_day((secs + 5 * 3600).div_euclid(86400))
+}
+
+/// The four data files' texts.
+pub struct Sources {
+    pub professions: String,
+    pub lexicon: String,
+    pub not_listed: String,
+    pub amendments: String,
+}
+
+impl Sources {
+    pub fn embedded() -> Sources {
+        Sources {
+            professions: EMBEDDED_PROFESSIONS.into(),
+            lexicon: EMBEDDED_LEXICON.into(),
+            not_listed: EMBEDDED_NOT_LISTED.into(),
+            amendments: EMBEDDED_AMENDMENTS.into(),
+        }
     }
 
-    /// Loads `professions.toml`, `lexicon.toml` and `not_listed.toml` from a directory; a file
-    /// that is absent there falls back to the embedded one, so an amendment can ship just the list.
-    pub fn from_dir(dir: &Path) -> Result<Catalog, CatalogError> {
+    /// The files of a directory; a file that is absent there falls back to the embedded one, so an
+    /// amendment can ship just the list (or just `amendments.toml`).
+    pub fn from_dir(dir: &Path) -> Result<Sources, CatalogError> {
         let read = |name: &str, fallback: &'static str| -> Result<String, CatalogError> {
             let path = dir.join(name);
             match std::fs::read_to_string(&path) {
@@ -389,18 +527,49 @@ impl Catalog {
                 Err(source) => Err(CatalogError::Read { path, source }),
             }
         };
-        Catalog::from_texts(
-            &read(PROFESSIONS_FILE, EMBEDDED_PROFESSIONS)?,
-            &read(LEXICON_FILE, EMBEDDED_LEXICON)?,
-            &read(NOT_LISTED_FILE, EMBEDDED_NOT_LISTED)?,
-        )
+        Ok(Sources {
+            professions: read(PROFESSIONS_FILE, EMBEDDED_PROFESSIONS)?,
+            lexicon: read(LEXICON_FILE, EMBEDDED_LEXICON)?,
+            not_listed: read(NOT_LISTED_FILE, EMBEDDED_NOT_LISTED)?,
+            amendments: read(AMENDMENTS_FILE, EMBEDDED_AMENDMENTS)?,
+        })
+    }
+}
+
+impl Catalog {
+    /// The list as compiled into the binary, in the wording in force today.
+    pub fn embedded() -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(&Sources::embedded(), &today())
     }
 
+    /// The built-in list in the wording in force on `day` (`YYYY-MM-DD`).
+    pub fn embedded_on(day: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(&Sources::embedded(), day)
+    }
+
+    /// Loads `professions.toml`, `lexicon.toml`, `not_listed.toml` and `amendments.toml` from a
+    /// directory (see [`Sources::from_dir`]), in the wording in force today.
+    pub fn from_dir(dir: &Path) -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(&Sources::from_dir(dir)?, &today())
+    }
+
+    /// The wording of `professions.toml` alone (no amendments applied).
     pub fn from_texts(professions: &str, lexicon: &str, not_listed: &str) -> Result<Catalog, CatalogError> {
+        Catalog::build(professions, lexicon, not_listed, "", None)
+    }
+
+    /// The list in the wording in force on `day` (`YYYY-MM-DD`): `professions.toml` with every
+    /// amendment of `amendments.toml` in force by then applied in the order they came into force.
+    pub fn from_sources(src: &Sources, day: &str) -> Result<Catalog, CatalogError> {
+        parse_day(day).ok_or_else(|| CatalogError::BadDate(day.to_string()))?;
+        Catalog::build(&src.professions, &src.lexicon, &src.not_listed, &src.amendments, Some(day))
+    }
+
+    fn build(professions: &str, lexicon: &str, not_listed: &str, amendments: &str, day: Option<&str>) -> Result<Catalog, CatalogError> {
         let pf = PROFESSIONS_FILE;
         let raw: RawProfessionsFile = parse_toml(pf, professions)?;
         let o = raw.order;
-        let order = Order {
+        let mut order = Order {
             title: localized(pf, "order.title", o.title.ru, o.title.kk, o.title.en)?,
             issuer: localized(pf, "order.issuer", o.issuer.ru, o.issuer.kk, o.issuer.en)?,
             amendment_in_force: localized(pf, "order.amendment.in_force", o.amendment.in_force.ru, o.amendment.in_force.kk, o.amendment.in_force.en)?,
@@ -413,6 +582,7 @@ impl Catalog {
             classifier: o.classifier,
             amendment_number: o.amendment.number,
             amendment_date: o.amendment.date,
+            wording_in_force: None,
         };
 
         let mut fields = Vec::new();
@@ -425,29 +595,101 @@ impl Catalog {
             fields.push(Field { id: f.id, name });
         }
 
+        // Every row is checked, the base list's and each amendment's, whether in force or not.
+        let mut known = HashSet::new();
         let mut professions = Vec::new();
-        let mut codes = HashSet::new();
         for p in raw.professions {
-            let entry = p.code.clone();
-            let code =
-                Code::parse_canonical(p.code.trim()).ok_or_else(|| CatalogError::BadCode { file: pf.into(), entry: entry.clone(), code: p.code.clone() })?;
-            if !codes.insert(code.clone()) {
-                return Err(CatalogError::DuplicateCode { file: pf.into(), code: code.0 });
+            let prof = profession(pf, p, &field_ids)?;
+            if !known.insert(prof.code.clone()) {
+                return Err(CatalogError::DuplicateCode { file: pf.into(), code: prof.code.0 });
             }
-            if p.fields.is_empty() {
-                return Err(CatalogError::Invalid { file: pf.into(), entry, problem: "no education field".into() });
-            }
-            for f in &p.fields {
-                if !field_ids.contains(f) {
-                    return Err(CatalogError::UnknownField { file: pf.into(), entry, field: f.clone() });
-                }
-            }
-            let name = localized(pf, &entry, p.ru, p.kk, p.en)?;
-            professions.push(Profession { code, name, fields: p.fields, field_reading: p.field_reading, aliases: p.aliases });
+            professions.push(prof);
         }
         if professions.is_empty() {
             return Err(CatalogError::Invalid { file: pf.into(), entry: "professions".into(), problem: "the list is empty".into() });
         }
+
+        let af = AMENDMENTS_FILE;
+        let ra: RawAmendmentsFile = if amendments.trim().is_empty() { RawAmendmentsFile::default() } else { parse_toml(af, amendments)? };
+        let mut steps = Vec::new();
+        for a in ra.amendment {
+            let entry = format!("amendment {}", a.number);
+            if a.number.trim().is_empty() {
+                return Err(CatalogError::Invalid { file: af.into(), entry, problem: "no order number".into() });
+            }
+            for d in [&a.date, &a.in_force] {
+                if parse_day(d).is_none() {
+                    return Err(CatalogError::Invalid { file: af.into(), entry, problem: format!("bad date `{d}` (expected YYYY-MM-DD)") });
+                }
+            }
+            if a.in_force < a.date {
+                return Err(CatalogError::Invalid { file: af.into(), entry, problem: "in force before it was signed".into() });
+            }
+            let mut rows = Vec::new();
+            let mut seen = HashSet::new();
+            for p in a.professions {
+                let prof = profession(af, p, &field_ids)?;
+                if !seen.insert(prof.code.clone()) {
+                    return Err(CatalogError::DuplicateCode { file: af.into(), code: prof.code.0 });
+                }
+                known.insert(prof.code.clone());
+                rows.push(prof);
+            }
+            let mut remove = Vec::new();
+            for c in &a.remove {
+                let code = Code::parse_canonical(c.trim()).ok_or_else(|| CatalogError::BadCode { file: af.into(), entry: entry.clone(), code: c.clone() })?;
+                if seen.contains(&code) {
+                    return Err(CatalogError::Invalid { file: af.into(), entry, problem: format!("removes and rewrites {code}") });
+                }
+                remove.push(code);
+            }
+            if rows.is_empty() && remove.is_empty() {
+                return Err(CatalogError::Invalid { file: af.into(), entry, problem: "changes nothing (no `remove`, no [[amendment.professions]])".into() });
+            }
+            let info = Amendment {
+                number: a.number,
+                date: a.date,
+                in_force: a.in_force,
+                note: a.note,
+                remove: remove.iter().map(|c| c.0.clone()).collect(),
+                rows: rows.iter().map(|p| p.code.0.clone()).collect(),
+            };
+            steps.push((info, remove, rows));
+        }
+        // In the order they came into force (and, on one day, as written).
+        steps.sort_by(|a, b| a.0.in_force.cmp(&b.0.in_force));
+        let mut applied = Vec::new();
+        let mut upcoming = Vec::new();
+        for (info, remove, rows) in steps {
+            let in_force = day.is_some_and(|d| info.in_force.as_str() <= d);
+            if !in_force {
+                upcoming.push(info);
+                continue;
+            }
+            let entry = format!("amendment {}", info.number);
+            for code in remove {
+                let before = professions.len();
+                professions.retain(|p: &Profession| p.code != code);
+                if professions.len() == before {
+                    return Err(CatalogError::Invalid { file: af.into(), entry, problem: format!("removes {code}, which is not on the list by then") });
+                }
+            }
+            for row in rows {
+                match professions.iter_mut().find(|p| p.code == row.code) {
+                    Some(p) => *p = row,
+                    None => professions.push(row),
+                }
+            }
+            if professions.is_empty() {
+                return Err(CatalogError::Invalid { file: af.into(), entry, problem: "leaves the list empty".into() });
+            }
+            order.amendment_number = info.number.clone();
+            order.amendment_date = info.date.clone();
+            order.amendment_in_force = Localized { ru: info.in_force.clone(), kk: info.in_force.clone(), en: info.in_force.clone() };
+            order.wording_in_force = Some(info.in_force.clone());
+            applied.push(info);
+        }
+        let codes: HashSet<Code> = professions.iter().map(|p| p.code.clone()).collect();
 
         let lf = LEXICON_FILE;
         let rl: RawLexicon = parse_toml(lf, lexicon)?;
@@ -459,15 +701,23 @@ impl Catalog {
                     return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no terms".into() });
                 }
                 let mut gc = Vec::new();
+                let had_codes = !g.codes.is_empty();
                 for c in g.codes {
                     let code = Code::parse_canonical(&c).ok_or_else(|| CatalogError::BadCode { file: lf.into(), entry: entry.clone(), code: c.clone() })?;
-                    if !codes.contains(&code) {
+                    if !known.contains(&code) {
                         return Err(CatalogError::UnknownCode { file: lf.into(), entry: entry.clone(), code: c });
                     }
-                    gc.push(code);
+                    // A code an amendment in force took off the list is no longer offered.
+                    if codes.contains(&code) {
+                        gc.push(code);
+                    }
                 }
                 if gc.is_empty() {
-                    return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no codes".into() });
+                    if !had_codes {
+                        return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no codes".into() });
+                    }
+                    // Every code of the word was taken off the list: the word is no longer a question.
+                    continue;
                 }
                 out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks });
             }
@@ -475,7 +725,7 @@ impl Catalog {
         };
         let generic = read_groups(rl.generic, "generic")?;
         let topics = read_groups(rl.topic, "topic")?;
-        let lexicon = Lexicon {
+        let lexicon_parsed = Lexicon {
             stopwords: rl.stopwords,
             qualifiers: rl.qualifiers,
             abbreviations: rl.abbreviations.into_iter().map(|a| Abbreviation { from: a.from, to: a.to, exact_case: a.exact_case }).collect(),
@@ -502,7 +752,13 @@ impl Catalog {
             not_listed_groups.push(NotListedGroup { isco: g.isco, name: g.name, field: g.field, terms: PerLang { ru: g.ru, kk: g.kk, en: g.en } });
         }
 
-        Ok(Catalog { order, fields, professions, lexicon, not_listed: not_listed_groups })
+        let hash = content_hash(&order, &fields, &professions, lexicon, not_listed);
+        Ok(Catalog { order, fields, professions, lexicon: lexicon_parsed, not_listed: not_listed_groups, applied, upcoming, hash })
+    }
+
+    /// The wording Kasip answers from, for people: `No. 134 of 2024-05-03`.
+    pub fn version(&self) -> String {
+        format!("No. {} of {}", self.order.amendment_number, self.order.amendment_date)
     }
 
     pub fn profession(&self, code: &Code) -> Option<&Profession> {
@@ -604,6 +860,62 @@ mod tests {
         let lex = EMBEDDED_LEXICON.replacen("\"2166-1\", \"2512-1-001\", \"2166-2\"", "\"2166-9\"", 1);
         let e = Catalog::from_texts(EMBEDDED_PROFESSIONS, &lex, EMBEDDED_NOT_LISTED).unwrap_err();
         assert!(matches!(e, CatalogError::UnknownCode { ref code, .. } if code == "2166-9"), "{e}");
+    }
+
+    fn amended(amendments: &str, day: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(&Sources { amendments: amendments.into(), ..Sources::embedded() }, day)
+    }
+
+    const RENAME: &str = "[[amendment]]\nnumber = \"T-1\"\ndate = \"2030-01-10\"\nin_force = \"2030-02-01\"\nremove = [\"2166-1\"]\n\n[[amendment.professions]]\ncode = \"2217-4-001\"\nru = \"Нейрохирург\"\nkk = \"Нейрохирург\"\nen = \"Neurosurgeon\"\nfields = [\"healthcare\"]\n";
+
+    #[test]
+    fn the_wording_in_force_on_a_day_is_answered_from() {
+        let base = Catalog::embedded_on("2030-01-31").unwrap();
+        let before = amended(RENAME, "2030-01-31").unwrap();
+        assert_eq!(before.hash, base.hash, "an amendment not yet in force changes nothing");
+        assert_eq!((before.applied.len(), before.upcoming.len(), before.order.wording_in_force.as_deref()), (0, 1, None));
+        let after = amended(RENAME, "2030-02-01").unwrap();
+        assert_ne!(after.hash, base.hash);
+        assert_eq!((after.order.amendment_number.as_str(), after.order.amendment_date.as_str()), ("T-1", "2030-01-10"));
+        assert_eq!(after.order.wording_in_force.as_deref(), Some("2030-02-01"));
+        assert_eq!(after.professions.len(), 50);
+        assert!(after.find_code("2166-1").is_none());
+        assert_eq!(after.find_code("2217-4-001").unwrap().name.ru, "Нейрохирург");
+        // The generic words that offered 2166-1 offer the rest of their codes.
+        assert!(after.lexicon.generic.iter().all(|g| !g.codes.iter().any(|c| c.as_str() == "2166-1")));
+        assert_eq!(after.lexicon.generic.len(), base.lexicon.generic.len());
+        // The shipped data records no amendment after No. 134.
+        assert!(base.applied.is_empty() && base.upcoming.is_empty());
+        assert_eq!(base.hash, Catalog::embedded().unwrap().hash);
+    }
+
+    #[test]
+    fn bad_amendments_are_refused_with_the_reason() {
+        let cases = [
+            (RENAME.replace("remove = [\"2166-1\"]", "remove = [\"2166-9\"]"), "2166-9, which is not on the list"),
+            (RENAME.replace("in_force = \"2030-02-01\"", "in_force = \"2030-02-30\""), "bad date `2030-02-30`"),
+            (RENAME.replace("in_force = \"2030-02-01\"", "in_force = \"2029-02-01\""), "in force before it was signed"),
+            ("[[amendment]]\nnumber = \"T-2\"\ndate = \"2030-01-10\"\nin_force = \"2030-02-01\"\n".to_string(), "changes nothing"),
+            (RENAME.replace("fields = [\"healthcare\"]", "fields = [\"helthcare\"]"), "helthcare"),
+            (RENAME.replace("number = \"T-1\"", "number = \"T-1\"\nnumbr = 1"), "numbr"),
+        ];
+        for (text, why) in cases {
+            let e = amended(&text, "2031-01-01").unwrap_err().to_string();
+            assert!(e.contains(why), "{why}: {e}");
+        }
+        assert!(matches!(amended("", "2031-13-01"), Err(CatalogError::BadDate(_))));
+    }
+
+    #[test]
+    fn days_round_trip() {
+        for d in ["1970-01-01", "2000-02-29", "2024-05-03", "2099-12-31"] {
+            assert_eq!(format_day(parse_day(d).unwrap()), d);
+        }
+        assert_eq!(parse_day("1970-01-02"), Some(1));
+        for bad in ["2023-02-29", "2024-13-01", "2024-5-3", "24-05-03", "2024-05-03x", "２０２４-05-03"] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+        assert!(parse_day(&today()).is_some());
     }
 
     #[test]

@@ -258,3 +258,169 @@ mod tests {
         assert_eq!(one_sentence(net), "asking Telegram who the bot is: error sending request: client error (Connect)");
     }
 }
+
+// ----- when the list changes ----------------------------------------------------------------------
+
+/// `kasip diff`'s and `kasip notify`'s name for the list compiled into the binary.
+pub const BUILTIN: &str = "builtin";
+
+/// A list named on the command line: `builtin` or a data directory, in the wording in force on `day`.
+pub fn load_list(name: &str, day: &str) -> Result<crate::catalog::Catalog, crate::catalog::CatalogError> {
+    use crate::catalog::{Catalog, Sources};
+    if name == BUILTIN {
+        Catalog::from_sources(&Sources::embedded(), day)
+    } else {
+        Catalog::from_sources(&Sources::from_dir(std::path::Path::new(name))?, day)
+    }
+}
+
+fn describe(c: &Catalog) -> String {
+    let o = &c.order;
+    let since = o.wording_in_force.as_deref().map_or(String::new(), |d| format!(", in force since {d}"));
+    format!(
+        "order No. {} of {} in the wording of No. {} of {}{since}; {} professions",
+        o.number,
+        o.date,
+        o.amendment_number,
+        o.amendment_date,
+        c.professions.len()
+    )
+}
+
+#[derive(Serialize)]
+struct JsonList<'a> {
+    source: &'a str,
+    version: String,
+    in_force: Option<&'a str>,
+    hash: &'a str,
+    professions: usize,
+    /// Amendments recorded but not yet in force on the day compared.
+    upcoming: Vec<String>,
+}
+
+impl<'a> JsonList<'a> {
+    fn of(source: &'a str, c: &'a Catalog) -> JsonList<'a> {
+        JsonList {
+            source,
+            version: c.version(),
+            in_force: c.order.wording_in_force.as_deref(),
+            hash: &c.hash,
+            professions: c.professions.len(),
+            upcoming: c.upcoming.iter().map(|a| format!("No. {} of {}, in force from {}", a.number, a.date, a.in_force)).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonDiff<'a> {
+    old: JsonList<'a>,
+    new: JsonList<'a>,
+    /// A code added, removed, renamed or moved (the exit code is 1 then).
+    differs: bool,
+    /// Something else that can change answers differs (Kazakh/English names, aliases, the
+    /// lexicon, the not-listed vocabulary).
+    other_content_differs: bool,
+    #[serde(flatten)]
+    diff: &'a crate::amend::Diff,
+}
+
+/// `kasip diff OLD NEW`: codes added, removed, renamed (official Russian name), moved to another
+/// field — as text, or as one JSON object. Returns the output and whether the lists differ.
+pub fn diff(old_name: &str, old: &Catalog, new_name: &str, new: &Catalog, json: bool) -> (String, bool) {
+    use crate::amend::{Diff, Snapshot};
+    let d = Diff::between(&Snapshot::of(old), &Snapshot::of(new));
+    let differs = !d.is_empty();
+    let other = old.hash != new.hash && !differs;
+    if json {
+        let out = JsonDiff { old: JsonList::of(old_name, old), new: JsonList::of(new_name, new), differs, other_content_differs: other, diff: &d };
+        return (serde_json::to_string_pretty(&out).unwrap_or_else(|_| "{}".into()) + "\n", differs);
+    }
+    let mut s = format!("old: {old_name} — {}\nnew: {new_name} — {}\n", describe(old), describe(new));
+    for a in &new.upcoming {
+        s.push_str(&format!("     (recorded in {new_name} but not yet in force: No. {} of {}, from {})\n", a.number, a.date, a.in_force));
+    }
+    let fields = |f: &[String]| f.join(" / ");
+    let mut section = |title: &str, lines: Vec<String>| {
+        if !lines.is_empty() {
+            s.push_str(&format!("\n{title} ({}):\n", lines.len()));
+            for l in lines {
+                s.push_str(&format!("  {l}\n"));
+            }
+        }
+    };
+    section("added", d.added.iter().map(|e| format!("+ {:<10}  {}  [{}]", e.code, e.name.ru, fields(&e.fields))).collect());
+    section("removed", d.removed.iter().map(|e| format!("- {:<10}  {}", e.code, e.name.ru)).collect());
+    section("renamed", d.renamed.iter().map(|r| format!("~ {:<10}  {} → {}", r.code, r.from.ru, r.to.ru)).collect());
+    section(
+        "moved to another field",
+        d.moved.iter().map(|m| format!("> {:<10}  {}  [{}] → [{}]", m.code, m.name.ru, fields(&m.from), fields(&m.to))).collect(),
+    );
+    if differs {
+        let n = d.added.len() + d.removed.len() + d.renamed.len() + d.moved.len();
+        s.push_str(&format!("\n{n} change{}.\n", if n == 1 { "" } else { "s" }));
+    } else {
+        s.push_str("\nno code added, removed, renamed or moved.\n");
+        if other {
+            s.push_str(
+                "other content differs (Kazakh or English names, aliases, the lexicon or the not-listed vocabulary): answers to some queries may change.\n",
+            );
+        }
+    }
+    (s, differs)
+}
+
+/// `kasip notify --dry-run`: for the operator, before a restart with a new list — each change and
+/// how many subscribers (chats) it notifies. Reads the bot's database; writes and sends nothing.
+pub fn notify_dry_run(db: &std::path::Path, new_name: &str, new: std::sync::Arc<Catalog>) -> anyhow::Result<String> {
+    use crate::amend::{self, Diff, Snapshot};
+    let (state, subs, queued) = crate::store::subs::read_for_dry_run(db)?;
+    let chats: std::collections::BTreeSet<i64> = subs.iter().map(|s| s.chat).collect();
+    let mut out = format!("database: {} — {} subscriptions in {} chats\n", db.display(), subs.len(), chats.len());
+    let old = match state.as_ref().and_then(|s| s.snapshot.clone()) {
+        Some(snap) => {
+            out.push_str(&format!("last served: {} (hash {}…)\n", snap.version, &snap.hash[..snap.hash.len().min(12)]));
+            snap
+        }
+        None => {
+            let b = Catalog::embedded()?;
+            out.push_str("last served: none recorded (the bot records the list at its first start); compared with the built-in list\n");
+            Snapshot::of(&b)
+        }
+    };
+    out.push_str(&format!("new list: {new_name} — {} (hash {}…)\n", describe(&new), &new.hash[..12]));
+    if old.hash == new.hash {
+        out.push_str("\nthe same list as last served: a restart sends no notice.\n");
+    } else {
+        let matcher = Matcher::new(new.clone());
+        let plan = amend::plan(&subs, &old, &new, &matcher);
+        let diff = Diff::between(&old, &Snapshot::of(&new));
+        let (rows, other) = amend::affected(&diff, &plan);
+        let name = |code: &str| {
+            crate::Code::parse_canonical(code)
+                .and_then(|c| new.profession(&c))
+                .map(|p| p.name.ru.clone())
+                .or_else(|| old.get(code).map(|e| e.name.ru.clone()))
+                .unwrap_or_default()
+        };
+        let plural = |n: usize| format!("{n} subscriber{}", if n == 1 { "" } else { "s" });
+        out.push_str(if rows.is_empty() { "\nno code added, removed, renamed or moved.\n" } else { "\nchanges, and the subscribers each one notifies:\n" });
+        for (kind, code, n) in &rows {
+            let what = match kind {
+                amend::ChangeKind::Renamed => {
+                    diff.renamed.iter().find(|r| &r.code == code).map_or_else(String::new, |r| format!("{} → {}", r.from.ru, r.to.ru))
+                }
+                _ => name(code),
+            };
+            out.push_str(&format!("  {:<8} {:<10}  {what} — {}\n", kind.as_str(), code, plural(*n)));
+        }
+        if other > 0 || rows.is_empty() {
+            out.push_str(&format!("other answers changed (queries read differently: aliases, vocabulary): {}\n", plural(other)));
+        }
+        out.push_str(&format!("\nnotices: {} chat(s) would get one message each; {} subscription(s) re-evaluated.\n", plan.notices.len(), plan.subscriptions));
+    }
+    if queued > 0 {
+        out.push_str(&format!("{queued} notice(s) from an earlier change are still queued; the bot sends them at its next start.\n"));
+    }
+    out.push_str("nothing was sent (--dry-run); the bot sends the notices at its next start with this list.\n");
+    Ok(out)
+}

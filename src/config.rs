@@ -75,6 +75,9 @@ pub struct Config {
     /// How long a stop (SIGTERM/SIGINT) may take to finish replies in flight; the rest stays
     /// pending for the next start (KASIP_SHUTDOWN_SECS, 8).
     pub shutdown: Duration,
+    /// Notices after an amendment sent per second at most, overall (KASIP_NOTICE_RATE, 25; one a
+    /// second per chat whatever this is). Telegram's bulk limit is about 30 a second.
+    pub notice_rate: u32,
 }
 
 fn valid_token(t: &str) -> bool {
@@ -226,7 +229,12 @@ impl Config {
         if !(1..=300).contains(&shutdown_secs) {
             return Err(ConfigError::Invalid { name: "KASIP_SHUTDOWN_SECS", problem: "must be between 1 and 300".into() });
         }
+        let notice_rate: u32 = parse("KASIP_NOTICE_RATE", env("KASIP_NOTICE_RATE"), 25)?;
+        if !(1..=1000).contains(&notice_rate) {
+            return Err(ConfigError::Invalid { name: "KASIP_NOTICE_RATE", problem: "must be between 1 and 1000 (Telegram allows about 30 a second)".into() });
+        }
         Ok(Config {
+            notice_rate,
             token,
             api_url,
             db: parse("KASIP_DB", env("KASIP_DB"), PathBuf::from("kasip.db"))?,

@@ -4,6 +4,7 @@
 //! The library holds the engine; `main.rs` only wires it to the command line, the bot and the
 //! web server.
 
+pub mod amend;
 pub mod bot;
 pub mod catalog;
 pub mod cli;

@@ -76,6 +76,35 @@ enum Command {
         #[arg(long, value_name = "ID")]
         field: Option<String>,
     },
+    /// What differs between two lists: codes added, removed, renamed (the official Russian name
+    /// changed) or moved to another education field. Each list is a data directory (as for
+    /// --data / KASIP_DATA) or `builtin`, in the wording in force today. Exit code 0: no such
+    /// difference; 1: the lists differ; 2: a list could not be loaded.
+    Diff {
+        /// One JSON object: old, new, differs, added, removed, renamed, moved.
+        #[arg(long)]
+        json: bool,
+        /// Compare the wordings in force on this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// The old list: a data directory, or `builtin`.
+        #[arg(value_name = "OLD")]
+        old: String,
+        /// The new list: a data directory, or `builtin`.
+        #[arg(value_name = "NEW")]
+        new: String,
+    },
+    /// Before restarting the bot with a new list (--data / KASIP_DATA, else the built-in one): each
+    /// change since the list the bot last served and how many subscribers it would notify. Reads
+    /// the bot's database; sends nothing. The bot itself sends the notices when it starts.
+    Notify {
+        /// Only show what would be sent (required: the bot sends notices at its start).
+        #[arg(long)]
+        dry_run: bool,
+        /// The bot's SQLite database.
+        #[arg(long, env = "KASIP_DB", default_value = "kasip.db", value_name = "FILE")]
+        db: PathBuf,
+    },
     /// What people asked: verdict shares, the most frequent unsure and not-listed queries, the
     /// most asked professions. Reads the bot's database; never creates one.
     Report {
@@ -240,6 +269,34 @@ fn run() -> anyhow::Result<ExitCode> {
                 Args::command().error(clap::error::ErrorKind::InvalidValue, format!("unknown field `{f}` for --field; one of: {}", ids.join(", "))).exit();
             }
             print!("{}", cli::list(&catalog, json, lang, field.as_deref())?);
+        }
+        Command::Diff { json, on, old, new } => {
+            let day = on.unwrap_or_else(kasip::catalog::today);
+            if kasip::catalog::parse_day(&day).is_none() {
+                Args::command().error(clap::error::ErrorKind::InvalidValue, format!("--on `{day}` is not a date like 2025-01-31")).exit();
+            }
+            let load = |name: &str| cli::load_list(name, &day).map_err(|e| format!("cannot load the list {name}: {e}"));
+            let (o, n) = match (load(&old), load(&new)) {
+                (Ok(o), Ok(n)) => (o, n),
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("kasip: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let (text, differs) = cli::diff(&old, &o, &new, &n, json);
+            print!("{text}");
+            return Ok(ExitCode::from(u8::from(differs)));
+        }
+        Command::Notify { dry_run, db } => {
+            if !dry_run {
+                eprintln!("kasip: the bot sends notices itself when it starts with a new list; `kasip notify --dry-run` shows what it would send");
+                return Ok(ExitCode::from(2));
+            }
+            if !db.is_file() {
+                anyhow::bail!("there is no database at {} (point --db or KASIP_DB at the bot's database)", db.display());
+            }
+            let name = args.data.as_ref().map_or_else(|| cli::BUILTIN.to_string(), |d| d.display().to_string());
+            print!("{}", cli::notify_dry_run(&db, &name, catalog)?);
         }
         Command::Report { since, top, db } => {
             if !db.is_file() {

@@ -1,6 +1,7 @@
 //! Verdicts and list pages turned into localized text and buttons. No Telegram types here: the bot
 //! maps [`Reply`] onto messages and inline keyboards, the CLI prints the text.
 
+use crate::amend::{Change, Notice, Snapshot, Subscription, Target};
 use crate::catalog::{Catalog, Code, Field, Profession};
 use crate::i18n::t;
 use crate::lang::Lang;
@@ -50,7 +51,19 @@ pub enum Callback {
         field: usize,
         page: usize,
     },
+    /// 🔔 under a listed answer (or the one chosen under a question): follow this code.
+    Subscribe(Code),
+    /// 🔔 under a not-listed answer: follow the query's text (when it fits in the button).
+    SubscribeQuery(String),
+    /// 🔔 under a not-listed answer to a longer query: the text waits in the bot's memory under
+    /// this number (nothing is stored without the press).
+    SubscribeToken(u32),
+    /// ✖ under /subscriptions: stop following subscription `id`.
+    Unsubscribe(i64),
 }
+
+/// Longest query text carried in a 🔔 button (Telegram allows 64 bytes of callback data).
+pub const QUERY_IN_BUTTON_BYTES: usize = 60;
 
 impl Callback {
     pub fn encode(&self) -> String {
@@ -62,11 +75,20 @@ impl Callback {
             Callback::Lang(l) => format!("l:{l}"),
             Callback::ListFields => "f".into(),
             Callback::ListField { field, page } => format!("f:{field}:{page}"),
+            Callback::Subscribe(c) => format!("s:c:{c}"),
+            Callback::SubscribeQuery(q) => format!("s:q:{q}"),
+            Callback::SubscribeToken(n) => format!("s:t:{n}"),
+            Callback::Unsubscribe(id) => format!("u:{id}"),
         }
     }
 
     pub fn decode(data: &str, catalog: &Catalog) -> Option<Callback> {
         let listed = |code: &str| Code::parse_canonical(code).and_then(|c| catalog.profession(&c)).map(|p| p.code.clone());
+        // A query's text may hold ':'; it is everything after the prefix.
+        if let Some(q) = data.strip_prefix("s:q:") {
+            let q = q.trim();
+            return (!q.is_empty() && q.len() <= QUERY_IN_BUTTON_BYTES && !q.chars().any(char::is_control)).then(|| Callback::SubscribeQuery(q.to_string()));
+        }
         let field = |f: &str| f.parse::<usize>().ok().filter(|f| *f < catalog.fields.len());
         let parts: Vec<&str> = data.split(':').collect();
         match parts.as_slice() {
@@ -77,6 +99,9 @@ impl Callback {
             ["l", l] => l.parse().ok().map(Callback::Lang),
             ["f"] => Some(Callback::ListFields),
             ["f", f, p] => Some(Callback::ListField { field: field(f)?, page: p.parse().ok()? }),
+            ["s", "c", code] => listed(code).map(Callback::Subscribe),
+            ["s", "t", n] => n.parse().ok().map(Callback::SubscribeToken),
+            ["u", id] => id.parse().ok().filter(|id: &i64| *id > 0).map(Callback::Unsubscribe),
             _ => None,
         }
     }
@@ -131,9 +156,22 @@ pub fn field_names(catalog: &Catalog, p: &Profession, lang: Lang) -> String {
     p.fields.iter().filter_map(|id| catalog.field(id)).map(|f| field_name(f, lang)).collect::<Vec<_>>().join(" / ")
 }
 
-/// The legal basis in one line.
+/// The legal basis in one line; with the day the wording applies when the data says it.
 pub fn basis(catalog: &Catalog, lang: Lang) -> String {
     let o = &catalog.order;
+    if let Some(since) = &o.wording_in_force {
+        return t(
+            lang,
+            "basis-since",
+            &[
+                ("number", o.number.as_str().into()),
+                ("date", date(&o.date).as_str().into()),
+                ("amendment_number", o.amendment_number.as_str().into()),
+                ("amendment_date", date(&o.amendment_date).as_str().into()),
+                ("since", date(since).as_str().into()),
+            ],
+        );
+    }
     t(
         lang,
         "basis",
@@ -153,6 +191,14 @@ pub fn date(iso: &str) -> String {
 
 /// The full "it qualifies" answer for one profession.
 pub fn profession(p: &Profession, catalog: &Catalog, lang: Lang) -> Reply {
+    let mut text = listed_text(p, catalog, lang);
+    text.push('\n');
+    text.push_str(&basis(catalog, lang));
+    Reply { text, buttons: Vec::new() }
+}
+
+/// "It qualifies": code, official name (and the user's language's), field; no basis.
+fn listed_text(p: &Profession, catalog: &Catalog, lang: Lang) -> String {
     let mut text =
         t(lang, "listed", &[("name", p.name.ru.as_str().into()), ("code", p.code.as_str().into()), ("field", field_names(catalog, p, lang).as_str().into())]);
     if lang != Lang::Ru {
@@ -160,7 +206,114 @@ pub fn profession(p: &Profession, catalog: &Catalog, lang: Lang) -> Reply {
         let local = t(lang, "listed-local", &[("local", p.name.get(lang).into())]);
         text = text.replacen(&format!("{}\n", p.name.ru), &format!("{}\n{}\n", p.name.ru, local), 1);
     }
-    text.push('\n');
+    text
+}
+
+/// The 🔔 button that follows an answer.
+pub fn bell(cb: Callback, lang: Lang) -> Button {
+    Button { text: t(lang, "btn-bell", &[]), data: cb.encode() }
+}
+
+/// What a 🔔 press stored, said in the toast that answers it (Telegram shows at most 200
+/// characters).
+pub fn subscribed(target: &Target, outcome: crate::store::subs::Subscribed, max: usize, lang: Lang) -> String {
+    use crate::store::subs::Subscribed;
+    let what = match target {
+        Target::Code(c) => t(lang, "sub-what-code", &[("code", c.as_str().into())]),
+        Target::Query(q) => t(lang, "sub-what-query", &[("query", cut(&quote(q), 30).as_str().into())]),
+    };
+    let text = match outcome {
+        Subscribed::New => t(lang, "subscribed", &[("what", what.as_str().into())]),
+        Subscribed::Already => t(lang, "subscribed-already", &[]),
+        Subscribed::TooMany => t(lang, "subscribed-too-many", &[("max", max.into())]),
+    };
+    cut(&text, 200)
+}
+
+/// `/subscriptions`: what the chat follows, with a button to remove each.
+pub fn subscriptions(subs: &[Subscription], catalog: &Catalog, lang: Lang) -> Reply {
+    if subs.is_empty() {
+        return Reply { text: t(lang, "subscriptions-none", &[]), buttons: Vec::new() };
+    }
+    let mut text = t(lang, "subscriptions-title", &[("count", subs.len().into())]);
+    let mut buttons = Vec::new();
+    for (i, s) in subs.iter().enumerate() {
+        let n = i + 1;
+        let state = verdict_word(s.answer.kind, lang);
+        let (what, short) = match &s.target {
+            Target::Code(c) => match catalog.profession(c) {
+                Some(p) => (format!("{c} {}", p.name.get(lang)), c.to_string()),
+                None => (c.to_string(), c.to_string()),
+            },
+            Target::Query(q) => {
+                let q = format!("«{}»", quote(q));
+                (q.clone(), q)
+            }
+        };
+        let line = t(lang, "subscriptions-line", &[("n", n.into()), ("what", what.as_str().into()), ("state", state.as_str().into())]);
+        text.push('\n');
+        text.push_str(&line);
+        let label = t(lang, "btn-unsubscribe", &[("n", n.into()), ("what", short.as_str().into())]);
+        buttons.push(vec![Button { text: cut(&label, BUTTON_CHARS), data: Callback::Unsubscribe(s.id).encode() }]);
+    }
+    Reply { text, buttons }
+}
+
+/// An education field's name by id (a field the new list dropped shows its id).
+fn field_ids(ids: &[String], catalog: &Catalog, lang: Lang) -> String {
+    ids.iter().map(|id| catalog.field(id).map_or_else(|| id.clone(), |f| field_name(f, lang))).collect::<Vec<_>>().join(" / ")
+}
+
+/// The one message a chat gets when an amendment changed answers it follows: what changed for
+/// each, the answer now, and the legal basis of the new wording.
+pub fn notice(n: &Notice, old: &Snapshot, catalog: &Catalog) -> Reply {
+    let lang = n.lang;
+    let mut text = t(lang, "notice-title", &[]);
+    for item in &n.items {
+        let subject = match &item.sub.target {
+            Target::Code(c) => {
+                let name = catalog.profession(c).map(|p| p.name.ru.clone()).or_else(|| old.get(c.as_str()).map(|e| e.name.ru.clone())).unwrap_or_default();
+                format!("{c} {name}").trim().to_string()
+            }
+            Target::Query(q) => quote(q),
+        };
+        for ch in &item.changes {
+            text.push_str("\n\n");
+            let line = match ch {
+                Change::NoLongerListed { code, name } => {
+                    let name = name.as_ref().map_or(String::new(), |n| n.ru.clone());
+                    t(lang, "notice-removed", &[("code", code.as_str().into()), ("name", name.as_str().into())])
+                }
+                Change::NotListedNow => t(lang, "notice-not-listed-now", &[("query", subject.as_str().into())]),
+                Change::NowListed { .. } => t(lang, "notice-now-listed", &[("subject", subject.as_str().into())]),
+                Change::Renamed { code, from } => {
+                    let now = catalog.profession(code).map_or("", |p| p.name.ru.as_str());
+                    t(lang, "notice-renamed", &[("code", code.as_str().into()), ("name", now.into()), ("old", from.ru.as_str().into())])
+                }
+                Change::Moved { code, from } => {
+                    let (name, now) = catalog.profession(code).map_or((String::new(), String::new()), |p| (p.name.ru.clone(), field_names(catalog, p, lang)));
+                    let was = field_ids(from, catalog, lang);
+                    t(
+                        lang,
+                        "notice-moved",
+                        &[("code", code.as_str().into()), ("name", name.as_str().into()), ("field", now.as_str().into()), ("old", was.as_str().into())],
+                    )
+                }
+                Change::NowUnsure { candidates } => {
+                    let names: Vec<String> =
+                        candidates.iter().take(3).filter_map(|c| catalog.profession(c)).map(|p| format!("{} ({})", p.name.get(lang), p.code)).collect();
+                    t(lang, "notice-unsure", &[("query", subject.as_str().into()), ("names", names.join("; ").as_str().into())])
+                }
+            };
+            text.push_str(&line);
+        }
+        // The answer now, under the changes: a listed one in full.
+        if let Some(p) = item.answer.code.as_ref().and_then(|c| catalog.profession(c)) {
+            text.push('\n');
+            text.push_str(&listed_text(p, catalog, lang));
+        }
+    }
+    text.push_str("\n\n");
     text.push_str(&basis(catalog, lang));
     Reply { text, buttons: Vec::new() }
 }
@@ -481,9 +634,16 @@ mod tests {
             Callback::Lang(Lang::Kk),
             Callback::ListFields,
             Callback::ListField { field: 2, page: 1 },
+            Callback::Subscribe(c.professions[1].code.clone()),
+            Callback::SubscribeQuery("zorbonaut: космос".into()),
+            Callback::SubscribeToken(17),
+            Callback::Unsubscribe(42),
         ] {
+            assert!(cb.encode().len() <= 64, "{cb:?}");
             assert_eq!(Callback::decode(&cb.encode(), &c), Some(cb));
         }
+        let long = Callback::SubscribeQuery("ж".repeat(QUERY_IN_BUTTON_BYTES / 2));
+        assert!(long.encode().len() <= 64);
         for junk in [
             "",
             "p:9999-9-999",
@@ -497,6 +657,13 @@ mod tests {
             "r:x",
             "lp:2217-4-001:99:0",
             "lp:2217-4-001:1",
+            "s:c:9999-9-999",
+            "s:q:",
+            "s:q:   ",
+            "s:t:x",
+            "u:0",
+            "u:-3",
+            "u:abc",
         ] {
             assert_eq!(Callback::decode(junk, &c), None, "{junk}");
         }
@@ -517,6 +684,36 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 51);
+    }
+
+    #[test]
+    fn notices_say_what_changed_the_answer_now_and_the_basis_in_each_language() {
+        use crate::amend::{plan, Snapshot, Subscription, Target};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/amendment");
+        let new = Arc::new(Catalog::from_sources(&crate::catalog::Sources::from_dir(&dir).unwrap(), "2025-06-01").unwrap());
+        let old = Snapshot::of(&Catalog::embedded_on("2025-06-01").unwrap());
+        let m = Matcher::new(new.clone());
+        let code = |s: &str| Code::parse_canonical(s).unwrap();
+        let subs = vec![
+            Subscription { id: 1, chat: 1, target: Target::Code(code("3521-3-003")), lang: Lang::Kk, answer: crate::amend::Answer::listed(code("3521-3-003")) },
+            Subscription { id: 2, chat: 1, target: Target::Query("zorbonaut".into()), lang: Lang::Kk, answer: crate::amend::Answer::not_listed() },
+            Subscription { id: 3, chat: 2, target: Target::Code(code("2166-1")), lang: Lang::En, answer: crate::amend::Answer::listed(code("2166-1")) },
+        ];
+        let p = plan(&subs, &old, &new, &m);
+        assert_eq!(p.notices.len(), 2, "one message per chat");
+        let kk = notice(&p.notices[0], &old, &new).text;
+        assert!(kk.starts_with("🔔") && kk.contains("3521-3-003 «Видеомонтажер» енді тізбеде жоқ"), "{kk}");
+        assert!(kk.contains("«zorbonaut» енді тізбеде бар") && kk.contains("9999-9-901") && kk.contains("ТЕСТ-1"), "{kk}");
+        let en = notice(&p.notices[1], &old, &new).text;
+        assert!(en.contains("2166-1: the official name is now «Дизайнер визуальных коммуникаций» (was «Графический дизайнер»)"), "{en}");
+        assert!(en.contains("(Visual communications designer)") && en.ends_with("in force since 01.01.2025."), "{en}");
+        // /subscriptions and the toast.
+        let r = subscriptions(&subs[1..], &new, Lang::Ru);
+        assert!(r.text.contains("\n1. «zorbonaut» — нет в перечне\n2. 2166-1 Дизайнер визуальных коммуникаций — в перечне"), "{}", r.text);
+        assert_eq!(r.buttons[0][0].text, "✖ 1 · «zorbonaut»");
+        assert_eq!(r.buttons.iter().flatten().map(|b| b.data.as_str()).collect::<Vec<_>>(), ["u:2", "u:3"]);
+        let toast = subscribed(&Target::Query("x".repeat(500)), crate::store::subs::Subscribed::New, 200, Lang::Kk);
+        assert!(toast.chars().count() <= 200 && toast.contains("«xxxx"), "{toast}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! instead of panicking.
 
 pub mod service;
+pub mod subs;
 
 use crate::lang::Lang;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -86,6 +87,36 @@ const MIGRATIONS: &[&str] = &[
     END;
     CREATE INDEX IF NOT EXISTS query_log_verdict_at ON query_log(verdict, at);
     DELETE FROM bot_state WHERE key = 'last_update_id';",
+    // 4: subscriptions (only after a 🔔 press: the chat, a code or a query's text, the language,
+    // and the answer last given), the list last served (its hash, version and a snapshot to diff
+    // against), and the outbox of notices (a row per chat to notify, deleted once Telegram took it).
+    "CREATE TABLE IF NOT EXISTS subscriptions (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        code TEXT,
+        query TEXT,
+        lang TEXT NOT NULL CHECK (lang IN ('ru', 'kk', 'en')),
+        answer_kind TEXT NOT NULL,
+        answer_code TEXT,
+        created_at INTEGER NOT NULL,
+        CHECK ((code IS NULL) <> (query IS NULL))
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_target ON subscriptions(chat_id, ifnull(code, ''), ifnull(query, ''));
+    CREATE TABLE IF NOT EXISTS list_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        hash TEXT NOT NULL,
+        version TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        served_since INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS notices (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        list_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS notices_chat ON notices(chat_id);",
 ];
 
 /// Longest query text kept in the log (after scrubbing).
@@ -379,6 +410,8 @@ pub(crate) fn forget_user(c: &Connection, user_id: i64) -> Result<usize, StoreEr
     // The language choice is the only row that carries a user id; answered inbox rows keep no
     // body, and any left with one (answered, body not yet cleared) are cleared here.
     let n = c.execute("DELETE FROM user_lang WHERE user_id = ?1", [user_id])?;
+    // Subscriptions of the user's own chat (a private chat's id is the user's) and their notices.
+    let n = n + subs::forget_chat(c, user_id)?;
     c.execute("UPDATE inbox SET body = NULL WHERE done_at IS NOT NULL AND body IS NOT NULL", [])?;
     Ok(n)
 }

@@ -16,7 +16,7 @@ async fn registers_commands_in_each_language() {
     }
     let ru = calls.iter().find(|c| c["language_code"] == "ru").unwrap();
     let names: Vec<&str> = ru["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
-    assert_eq!(names, ["start", "help", "lang", "list", "about", "forget"]);
+    assert_eq!(names, ["start", "help", "lang", "list", "about", "subscriptions", "forget"]);
     assert!(ru["commands"][0]["description"].as_str().unwrap().contains("пример"));
     assert!(k.stop().success());
 }

@@ -5,6 +5,7 @@ cmd-help = how to use
 cmd-lang = language: русский, қазақша, English
 cmd-list = the list by education field
 cmd-about = legal basis and how the list is made
+cmd-subscriptions = answers you follow (🔔)
 cmd-forget = delete my data
 
 start =
@@ -16,7 +17,7 @@ help =
     Type an occupation in words (English, Russian or Kazakh) or its NKZ code, e.g. 2217-4-001.
     Several lines — several occupations, one answer per line. You can also send an .xlsx, .csv or .txt file; the answer comes back as the same kind of file.
     In groups: mention me or reply to my message; in any chat you can type @{ $bot } and an occupation.
-    /list — the list, /lang — language, /about — legal basis, /forget — delete my data.
+    /list — the list, /lang — language, /about — legal basis, /subscriptions — answers you follow, /forget — delete my data.
 about =
     Basis: Appendix 2 to the order of the Minister of Labour and Social Protection of the Population of the Republic of Kazakhstan of { $date } No. { $number } (registered { $registered_date } No. { $registered_number }, in force from { $in_force }), as amended by the order of { $amendment_date } No. { $amendment_number }.
 
@@ -108,3 +109,26 @@ web-open = Open the list
 web-disclaimer = The answer is reference information, not a decision of the authorities. The migration service decides.
 listed-one-of = Other listed professions fit your description too — pick the exact code if it is another:
 not-listed-request = It looks like you are looking for a specialist. I check something else: whether your own occupation is on the list of in-demand professions for a residence permit. Tell me what you work as.
+
+# When the list changes (🔔 subscriptions and notices).
+basis-since = Basis: Appendix 2 to order No. { $number } of { $date }, as amended by order No. { $amendment_number } of { $amendment_date }, in force since { $since }.
+about-version = The answers follow the wording of order No. { $amendment_number } of { $amendment_date }, in force since { $since }.
+about-subscriptions = 🔔 Under an answer, "Tell me if this changes": when an amendment of the list changes that answer, I send you one message saying what changed. Only this is kept: the chat, the code or the text you asked, and the language — nothing without the press. /subscriptions shows them, with a button to remove each; /forget deletes everything.
+btn-bell = 🔔 Tell me if this changes
+sub-what-code = the code { $code }
+sub-what-query = the text «{ $query }»
+subscribed = 🔔 Done: if an amendment of the list changes this answer, I'll write once. I keep only this chat, { $what } and the language. /subscriptions — list, /forget — delete.
+subscribed-already = 🔔 You already follow this answer. /subscriptions — list, /forget — delete.
+subscribed-too-many = You follow { $max } answers, the most I keep. Remove some in /subscriptions.
+subscriptions-none = You follow no answers. Press 🔔 under an answer and I'll tell you if an amendment of the list changes it.
+subscriptions-title = Answers you follow: { $count }. I'll write if an amendment of the list changes one of them. I keep only this chat, the code or the text, and the language; /forget deletes everything.
+subscriptions-line = { $n }. { $what } — { $state }
+btn-unsubscribe = ✖ { $n } · { $what }
+unsubscribed = Removed.
+notice-title = 🔔 The list of in-demand professions has been amended, and an answer you follow has changed.
+notice-removed = ❌ { $code } «{ $name }» is no longer on the list.
+notice-not-listed-now = ❌ «{ $query }»: no occupation on the list fits it any more.
+notice-now-listed = ✅ «{ $subject }» is now on the list:
+notice-renamed = ✏️ { $code }: the official name is now «{ $name }» (was «{ $old }»).
+notice-moved = ↪ { $code } «{ $name }» is now under the education field { $field } (was { $old }).
+notice-unsure = ❓ «{ $query }» may now be on the list: { $names }. Send it again to choose.

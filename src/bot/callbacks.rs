@@ -23,10 +23,19 @@ pub(super) async fn handle_callback(bot: &Bot, q: &CallbackQuery, app: &App) -> 
     let mut lang = app.lang_for(Some(&q.from), "").await;
     let cb = q.data.as_deref().and_then(|d| Callback::decode(d, &app.catalog));
     let catalog = &app.catalog;
+    if let Some(press @ (Callback::Subscribe(_) | Callback::SubscribeQuery(_) | Callback::SubscribeToken(_) | Callback::Unsubscribe(_))) = &cb {
+        return super::subscriptions::handle_press(bot, q, app, press, lang).await;
+    }
+    // A profession shown as an answer carries the 🔔 button that follows it.
+    let answered = |p: &crate::catalog::Profession| {
+        let mut r = reply::profession(p, catalog, lang);
+        r.buttons.push(vec![reply::bell(Callback::Subscribe(p.code.clone()), lang)]);
+        r
+    };
     let show = match &cb {
         None => None,
-        Some(Callback::Profession(code)) => catalog.profession(code).map(|p| Show::New(reply::profession(p, catalog, lang))),
-        Some(Callback::Answer(code)) => catalog.profession(code).map(|p| Show::InPlace(reply::profession(p, catalog, lang))),
+        Some(Callback::Profession(code)) => catalog.profession(code).map(|p| Show::New(answered(p))),
+        Some(Callback::Answer(code)) => catalog.profession(code).map(|p| Show::InPlace(answered(p))),
         Some(Callback::ListProfession { code, field, page }) => {
             catalog.profession(code).map(|p| Show::InPlace(reply::list_profession(p, catalog, lang, *field, *page)))
         }
@@ -38,6 +47,7 @@ pub(super) async fn handle_callback(bot: &Bot, q: &CallbackQuery, app: &App) -> 
         }
         Some(Callback::ListFields) => Some(Show::InPlace(reply::list_fields(catalog, lang))),
         Some(Callback::ListField { field, page }) => Some(Show::InPlace(reply::list_field(catalog, lang, *field, *page))),
+        Some(Callback::Subscribe(_) | Callback::SubscribeQuery(_) | Callback::SubscribeToken(_) | Callback::Unsubscribe(_)) => None,
     };
     let notice = show.is_none().then(|| t(lang, "stale", &[]));
     with_retry("answerCallbackQuery", || {

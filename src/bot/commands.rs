@@ -12,6 +12,7 @@ pub(super) enum Command {
     List,
     About,
     Forget,
+    Subscriptions,
     Stats,
     Unknown,
     /// Addressed to another bot in a group.
@@ -36,6 +37,7 @@ impl App {
             "list" => Command::List,
             "about" => Command::About,
             "forget" => Command::Forget,
+            "subscriptions" | "subs" => Command::Subscriptions,
             "stats" => Command::Stats,
             _ => Command::Unknown,
         }
@@ -43,5 +45,5 @@ impl App {
 }
 
 pub(super) fn commands(lang: Lang) -> Vec<BotCommand> {
-    ["start", "help", "lang", "list", "about", "forget"].iter().map(|c| BotCommand::new(*c, t(lang, &format!("cmd-{c}"), &[]))).collect()
+    ["start", "help", "lang", "list", "about", "subscriptions", "forget"].iter().map(|c| BotCommand::new(*c, t(lang, &format!("cmd-{c}"), &[]))).collect()
 }

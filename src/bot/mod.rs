@@ -17,9 +17,11 @@ mod documents;
 mod inbox;
 mod inline;
 pub mod limits;
+mod notices;
 mod polling;
 mod schema;
 mod send;
+mod subscriptions;
 mod text;
 mod webhook;
 
@@ -57,6 +59,7 @@ pub struct App {
     limiter: RateLimiter,
     inline_limiter: RateLimiter,
     inline_log: InlineLog,
+    held_queries: subscriptions::HeldQueries,
 }
 
 impl App {
@@ -71,6 +74,7 @@ impl App {
             ),
             inline_limiter: RateLimiter::new(config.rate_limit.saturating_mul(INLINE_ALLOWANCE), config.rate_limit.saturating_mul(INLINE_ALLOWANCE)),
             inline_log: InlineLog::default(),
+            held_queries: subscriptions::HeldQueries::default(),
             config,
             me,
         }
@@ -196,11 +200,24 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
     if resumed > 0 {
         info!(updates = resumed, "answering updates left pending by the last run");
     }
+    // A list other than the one last served: notices to those whose answer changed (and what an
+    // interrupted broadcast left queued), paced, beside the replies.
+    let broadcast = tokio::spawn(notices::run(app.clone(), bot.clone(), stop_rx.clone(), shutdown));
     let housekeeping = {
         let app = app.clone();
         tokio::spawn(async move {
             let mut last_expiry: Option<Instant> = None;
+            let mut warned_upcoming = false;
             loop {
+                // The list is resolved at start: an amendment recorded ahead that comes into force
+                // while the bot runs takes effect (and is notified) at the next start.
+                if !warned_upcoming {
+                    let today = crate::catalog::today();
+                    if let Some(a) = app.catalog.upcoming.iter().find(|a| a.in_force <= today) {
+                        warn!(number = %a.number, in_force = %a.in_force, "an amendment of the list is in force from today; restart the bot to answer from it and notify subscribers");
+                        warned_upcoming = true;
+                    }
+                }
                 if last_expiry.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
                     app.storage.expire(retention);
                     last_expiry = Some(Instant::now());
@@ -235,6 +252,7 @@ pub async fn run(config: Config, catalog: Arc<Catalog>) -> anyhow::Result<()> {
     let deadline = Instant::now() + shutdown;
     let _ = stop_tx.send(true);
     let left = pipeline.drain(deadline).await;
+    let _ = tokio::time::timeout_at(deadline.into(), broadcast).await;
     housekeeping.abort();
     app.inline_log.settle(None, &app.storage);
     let closed = storage.close(deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1))).await;

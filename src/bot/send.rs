@@ -69,7 +69,7 @@ pub(super) fn keyboard(r: &Reply) -> Option<InlineKeyboardMarkup> {
 }
 
 /// Splits a long text at line ends into messages Telegram accepts.
-fn chunks(text: &str) -> Vec<String> {
+pub(super) fn chunks(text: &str) -> Vec<String> {
     let mut out = vec![String::new()];
     for line in text.lines() {
         let line: String = line.chars().take(MESSAGE_CHARS).collect();

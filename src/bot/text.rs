@@ -65,12 +65,13 @@ pub(super) async fn handle_message(bot: &Bot, msg: &Message, app: &App) -> Respo
         Command::List => with_webapp(reply::list_fields(&app.catalog, lang), app, msg, lang),
         Command::About => about(&app.catalog, lang),
         Command::Forget => forget(app, user, lang).await,
+        Command::Subscriptions => super::subscriptions::list(app, msg.chat.id.0, lang).await,
         Command::Stats => stats(app, user, lang).await,
         Command::Text if lines.len() > 1 => batch(app, &lines, lang),
         Command::Text => {
             let v = app.matcher.match_query(&text);
             app.log(lang, &v, &text);
-            reply::verdict(&v, &text, &app.catalog, lang)
+            app.with_bell(reply::verdict(&v, &text, &app.catalog, lang), &v, &text, lang)
         }
     };
     app.send(bot, msg, &reply).await
@@ -84,7 +85,8 @@ pub(super) async fn flood_notice(bot: &Bot, msg: &Message, app: &App, refusal: R
     app.send(bot, msg, &reply::flood(refusal.lines, refusal.retry_secs, lang)).await
 }
 
-/// `/forget`: every row tied to the user goes. Waits for the database a little; a locked
+/// `/forget`: every row tied to the user goes (the language choice, the subscriptions of the
+/// user's private chat and their queued notices). Waits for the database a little; a locked
 /// database still deletes them as soon as it is free (the request is queued).
 async fn forget(app: &App, user: Option<&User>, lang: Lang) -> Reply {
     if let Some(u) = user {
@@ -115,6 +117,22 @@ fn about(catalog: &Catalog, lang: Lang) -> Reply {
             ("amendment_number", o.amendment_number.as_str().into()),
         ],
     );
+    let mut text = text;
+    // Since when the wording applies, when the data says it (an amendment from amendments.toml).
+    if let Some(since) = &o.wording_in_force {
+        text.push_str("\n\n");
+        text.push_str(&t(
+            lang,
+            "about-version",
+            &[
+                ("amendment_number", o.amendment_number.as_str().into()),
+                ("amendment_date", reply::date(&o.amendment_date).as_str().into()),
+                ("since", reply::date(since).as_str().into()),
+            ],
+        ));
+    }
+    text.push_str("\n\n");
+    text.push_str(&t(lang, "about-subscriptions", &[]));
     Reply { text, buttons: vec![] }
 }
 

@@ -5,8 +5,10 @@
 //! for it: a language lookup that takes longer than [`READ_TIMEOUT`] falls back to the default,
 //! and a language just chosen is answered from memory until the writer has stored it.
 
+use super::subs::{self, ListChange, ListState, NewSubscription, QueuedNotice, Subscribed};
 use super::{connect, expire_step, forget_user, inbox_done, inbox_insert, inbox_pending, log_query, report_recent, set_user_lang, user_lang};
 use super::{now, LogRow, Pending, Report, Store, StoreError, UpdateKey, INBOX_KEEP_DONE_SECS};
+use crate::amend::Subscription;
 use crate::lang::Lang;
 use rusqlite::{Connection, ErrorCode};
 use std::collections::HashMap;
@@ -32,13 +34,42 @@ const READERS: usize = 4;
 type Ack<T> = oneshot::Sender<Result<T, StoreError>>;
 
 enum Op {
-    Insert { items: Vec<(UpdateKey, String)>, ack: Ack<Vec<bool>> },
+    Insert {
+        items: Vec<(UpdateKey, String)>,
+        ack: Ack<Vec<bool>>,
+    },
     Done(UpdateKey),
     Log(LogRow),
-    SetLang { user: i64, lang: Lang },
-    Forget { user: i64, ack: Ack<usize> },
-    Expire { cutoff: i64, inbox_cutoff: i64 },
+    SetLang {
+        user: i64,
+        lang: Lang,
+    },
+    Forget {
+        user: i64,
+        ack: Ack<usize>,
+    },
+    Expire {
+        cutoff: i64,
+        inbox_cutoff: i64,
+    },
     Flush(oneshot::Sender<()>),
+    Subscribe {
+        sub: NewSubscription,
+        max: usize,
+        ack: Ack<Subscribed>,
+    },
+    Unsubscribe {
+        chat: i64,
+        id: i64,
+        ack: Ack<bool>,
+    },
+    ListChange {
+        change: Box<ListChange>,
+        ack: Ack<usize>,
+    },
+    NoticeSent(i64),
+    /// The chat blocked the bot (or is gone): its subscriptions and queued notices go.
+    ForgetChat(i64),
 }
 
 type Overlay = Mutex<HashMap<i64, Option<Lang>>>;
@@ -168,6 +199,63 @@ impl Storage {
         rx
     }
 
+    /// A 🔔 press; the answer comes once it is stored.
+    pub fn subscribe(&self, sub: NewSubscription, max: usize) -> oneshot::Receiver<Result<Subscribed, StoreError>> {
+        let (ack, rx) = oneshot::channel();
+        if let Err(Op::Subscribe { ack, .. }) = self.send_or_return(Op::Subscribe { sub, max, ack }) {
+            let _ = ack.send(Err(StoreError::Stopped));
+        }
+        rx
+    }
+
+    /// Removes one subscription of a chat; `false` when the chat has none with that id.
+    pub fn unsubscribe(&self, chat: i64, id: i64) -> oneshot::Receiver<Result<bool, StoreError>> {
+        let (ack, rx) = oneshot::channel();
+        if let Err(Op::Unsubscribe { ack, .. }) = self.send_or_return(Op::Unsubscribe { chat, id, ack }) {
+            let _ = ack.send(Err(StoreError::Stopped));
+        }
+        rx
+    }
+
+    /// Records a new list with its notices and the subscriptions' new answers, in one transaction.
+    pub fn list_change(&self, change: ListChange) -> oneshot::Receiver<Result<usize, StoreError>> {
+        let (ack, rx) = oneshot::channel();
+        if let Err(Op::ListChange { ack, .. }) = self.send_or_return(Op::ListChange { change: Box::new(change), ack }) {
+            let _ = ack.send(Err(StoreError::Stopped));
+        }
+        rx
+    }
+
+    /// A notice Telegram accepted: it leaves the outbox.
+    pub fn notice_sent(&self, id: i64) {
+        self.send(Op::NoticeSent(id));
+    }
+
+    /// A chat that blocked the bot: its subscriptions and queued notices go.
+    pub fn forget_chat(&self, chat: i64) {
+        self.send(Op::ForgetChat(chat));
+    }
+
+    pub async fn subscriptions_of(&self, chat: i64) -> Result<Vec<Subscription>, StoreError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.with(|c| subs::of_chat(c, chat))).await.unwrap_or(Err(StoreError::Stopped))
+    }
+
+    pub async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.with(subs::all)).await.unwrap_or(Err(StoreError::Stopped))
+    }
+
+    pub async fn list_state(&self) -> Result<Option<ListState>, StoreError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.with(subs::list_state)).await.unwrap_or(Err(StoreError::Stopped))
+    }
+
+    pub async fn pending_notices(&self, after: i64, limit: usize) -> Result<Vec<QueuedNotice>, StoreError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.with(|c| subs::pending_notices(c, after, limit))).await.unwrap_or(Err(StoreError::Stopped))
+    }
+
     /// Starts deleting rows older than `retention`, a small batch per transaction.
     pub fn expire(&self, retention: Duration) {
         let now = now();
@@ -247,6 +335,8 @@ impl Storage {
 enum Acked {
     Insert(Ack<Vec<bool>>, Result<Vec<bool>, StoreError>),
     Forget(Ack<usize>, Result<usize, StoreError>),
+    Subscribed(Ack<Subscribed>, Result<Subscribed, StoreError>),
+    Bool(Ack<bool>, Result<bool, StoreError>),
     Flush(oneshot::Sender<()>),
     Lang(i64, Option<Lang>),
 }
@@ -337,6 +427,19 @@ fn writer(conn: Connection, rx: mpsc::Receiver<Op>, queued: &AtomicUsize, overla
                 }
                 Op::Expire { cutoff, inbox_cutoff } => expiring = Some((cutoff, inbox_cutoff)),
                 Op::Flush(ack) => acked.push(Acked::Flush(ack)),
+                Op::Subscribe { sub, max, ack } => acked.push(Acked::Subscribed(ack, subs::subscribe(&conn, &sub, max, at))),
+                Op::Unsubscribe { chat, id, ack } => acked.push(Acked::Bool(ack, subs::unsubscribe(&conn, chat, id))),
+                Op::ListChange { change, ack } => acked.push(Acked::Forget(ack, subs::apply_list_change(&conn, &change, at))),
+                Op::NoticeSent(id) => {
+                    if let Err(e) = subs::notice_sent(&conn, id) {
+                        warn!(error = %e, "could not record a notice as sent");
+                    }
+                }
+                Op::ForgetChat(chat) => {
+                    if let Err(e) = subs::forget_chat(&conn, chat) {
+                        warn!(error = %e, "could not remove a blocked chat's subscriptions");
+                    }
+                }
             }
         }
         if let Some((cutoff, inbox_cutoff)) = expiring {
@@ -361,6 +464,12 @@ fn writer(conn: Connection, rx: mpsc::Receiver<Op>, queued: &AtomicUsize, overla
                     let _ = ack.send(if committed.is_ok() { r } else { Err(StoreError::Stopped) });
                 }
                 Acked::Forget(ack, r) => {
+                    let _ = ack.send(if committed.is_ok() { r } else { Err(StoreError::Stopped) });
+                }
+                Acked::Subscribed(ack, r) => {
+                    let _ = ack.send(if committed.is_ok() { r } else { Err(StoreError::Stopped) });
+                }
+                Acked::Bool(ack, r) => {
                     let _ = ack.send(if committed.is_ok() { r } else { Err(StoreError::Stopped) });
                 }
                 Acked::Flush(ack) => {

@@ -50,6 +50,8 @@ struct Inner {
     hold: bool,
     /// The next getUpdates answers 409, as Telegram does when another instance polls.
     conflict_next: bool,
+    /// Chats whose user blocked the bot: sendMessage to them answers 403.
+    blocked: std::collections::HashSet<i64>,
 }
 
 #[derive(Clone)]
@@ -106,6 +108,11 @@ impl StandIn {
 
     pub fn hold(&self, on: bool) {
         self.inner.lock().unwrap().hold = on;
+    }
+
+    /// The user of `chat` blocks the bot: messages to it are refused with 403 from now on.
+    pub fn block(&self, chat: i64) {
+        self.inner.lock().unwrap().blocked.insert(chat);
     }
 
     pub fn conflict_next(&self) {
@@ -239,6 +246,15 @@ async fn handle(State(s): State<StandIn>, Path(path): Path<String>, body: Bytes)
             }
             if method == "sendmessage" {
                 let mut i = s.inner.lock().unwrap();
+                if parsed["chat_id"].as_i64().is_some_and(|c| i.blocked.contains(&c)) {
+                    drop(i);
+                    record(false);
+                    return (
+                        StatusCode::FORBIDDEN,
+                        axum::Json(json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})),
+                    )
+                        .into_response();
+                }
                 i.send_count += 1;
                 if i.too_many_left > 0 {
                     i.too_many_left -= 1;
