@@ -35,7 +35,9 @@ impl Matcher {
             // same word cut one or two letters later is also this word. Longer stems are whole
             // words of their own (`фармацевт` is not `фармацевтика`).
             let mut hits = vec![(id, 1.0)];
-            if allow_prefix && (similarity::FUZZY_MIN_LEN..=EXTEND_MAX_LEN).contains(&len) {
+            // (Russian only: the English stemmer's deep cuts are other words — `autom` of
+            // "automation" is no `automot` of "automotive".)
+            if allow_prefix && (similarity::FUZZY_MIN_LEN..=EXTEND_MAX_LEN).contains(&len) && !stem.is_ascii() {
                 let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < stem);
                 for vid in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(stem)) {
                     let v = &self.vocab[*vid as usize];

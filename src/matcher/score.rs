@@ -54,6 +54,8 @@ pub(super) struct Scores {
     pub(super) generic_named: bool,
     /// Per query word: its segment.
     pub(super) segs: Vec<u16>,
+    /// Query words after a place marker ("в онкологии").
+    pub(super) place_mask: u32,
 }
 
 impl Scores {
@@ -183,6 +185,7 @@ impl Matcher {
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         sc.light_mask = qwords.iter().enumerate().filter(|(_, q)| q.qualifier).fold(0, |m, (j, _)| m | 1 << j);
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
+        sc.place_mask = toks.iter().enumerate().filter(|(_, t)| t.place).fold(0, |m, (j, _)| m | 1 << j);
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
             // "инженер-конструктор").

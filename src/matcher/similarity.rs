@@ -68,8 +68,11 @@ pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: boo
     }
     if allow_prefix {
         let lcp = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+        // A word that a much longer one merely begins with is its kin, not the same word: it
+        // reads but never claims (`журнал` is no `журналист`).
         if lcp >= PREFIX_MIN && lcp * 4 >= shorter * 3 {
-            best = best.max(0.7 + 0.25 * lcp as f32 / longest as f32);
+            let s = 0.7 + 0.25 * lcp as f32 / longest as f32;
+            best = best.max(if lb >= la + 3 && lcp == la { s.min(DERIVED_SIM) } else { s });
         }
         // The stemmer cuts some forms deeper than others (`систем` → `сист`, `системы` →
         // `систем`): a whole short stem that begins a slightly longer one is the same word.

@@ -101,7 +101,19 @@ impl Matcher {
                     && lm != 0
                     && nm != 0
                     && if sc.latin { lm.leading_zeros() < nm.leading_zeros() } else { lm.trailing_zeros() < nm.trailing_zeros() };
-                if listed_head {
+                // …and a listed specialty's own word joined to the other one in a compound
+                // ("маммолог-рентгенолог", "лаборант-бактериолог"): one of two jobs, ask.
+                let both = lm | nm;
+                let run = both >> both.trailing_zeros();
+                let compound = !sc.latin
+                    && sc.place_mask & both == 0
+                    && lm & nm == 0
+                    && lm != 0
+                    && nm != 0
+                    && run & (run + 1) == 0
+                    && sc.distinct[self.index_of(&best.code)]
+                    && sc.segs.get(both.trailing_zeros() as usize) == sc.segs.get(31 - both.leading_zeros() as usize);
+                if listed_head || compound {
                     return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
                 }
             }
