@@ -701,7 +701,6 @@ impl Catalog {
                     return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no terms".into() });
                 }
                 let mut gc = Vec::new();
-                let had_codes = !g.codes.is_empty();
                 for c in g.codes {
                     let code = Code::parse_canonical(&c).ok_or_else(|| CatalogError::BadCode { file: lf.into(), entry: entry.clone(), code: c.clone() })?;
                     if !known.contains(&code) {
@@ -712,11 +711,9 @@ impl Catalog {
                         gc.push(code);
                     }
                 }
+                // Every code of the word was taken off the list (by an amendment in force, or by
+                // an amended copy of this file): the word no longer points anywhere.
                 if gc.is_empty() {
-                    if !had_codes {
-                        return Err(CatalogError::Invalid { file: lf.into(), entry, problem: "no codes".into() });
-                    }
-                    // Every code of the word was taken off the list: the word is no longer a question.
                     continue;
                 }
                 out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks });
