@@ -356,9 +356,12 @@ impl Matcher {
                 // qualifies either way.
                 let rivals = || claims[j].iter().filter(|(c, _)| !self.consistent(*c, target)).map(|(_, m)| *m);
                 let claimed = rivals().next().is_some();
-                // After a comma a single word that is not shaped like an occupation ("post-CCT",
-                // "оперирую") is context even if some occupation's name is that word.
-                let weak_elsewhere = claimed && !own_seg && rivals().all(|m| m.count_ones() == 1) && !self.agent_shaped(&t.word.folded);
+                // After a comma, words none of which is shaped like an occupation ("post-CCT",
+                // "оперирую", "public health reference lab", "жедел жәрдем ауруханасы") are
+                // context even if some occupation's name is made of them: a workplace or a field.
+                let weak_elsewhere = claimed
+                    && !own_seg
+                    && rivals().all(|m| (0..toks.len()).filter(|k| m & (1 << k) != 0).all(|k| !self.agent_shaped(&toks[k].word.folded)));
                 // An occupation named where someone works ("физик в отделении лучевой терапии")
                 // is a department, not a second job.
                 let at_place = t.place && !home_place;
