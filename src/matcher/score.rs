@@ -359,9 +359,8 @@ impl Matcher {
                 // After a comma, words none of which is shaped like an occupation ("post-CCT",
                 // "оперирую", "public health reference lab", "жедел жәрдем ауруханасы") are
                 // context even if some occupation's name is made of them: a workplace or a field.
-                let weak_elsewhere = claimed
-                    && !own_seg
-                    && rivals().all(|m| (0..toks.len()).filter(|k| m & (1 << k) != 0).all(|k| !self.agent_shaped(&toks[k].word.folded)));
+                let weak_elsewhere =
+                    claimed && !own_seg && rivals().all(|m| (0..toks.len()).filter(|k| m & (1 << k) != 0).all(|k| !self.agent_shaped(&toks[k].word.folded)));
                 // An occupation named where someone works ("физик в отделении лучевой терапии")
                 // is a department, not a second job.
                 let at_place = t.place && !home_place;
