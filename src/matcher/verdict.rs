@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// A question about a weak match offers the candidates within this of the best.
+const WEAK_SPREAD: f32 = 0.15;
+
 impl Matcher {
     pub(super) fn ranked(&self, sc: &Scores) -> Vec<Candidate> {
         let mut c: Vec<Candidate> = sc
@@ -24,7 +27,8 @@ impl Matcher {
             .map(|i| Candidate { code: self.catalog.professions[i].code.clone(), score: round(sc.topic[i]) })
             .collect();
         topics.sort_by(|a, b| b.score.total_cmp(&a.score));
-        let verdict = self.head_first(&sc, self.decide_names(cleaned, &sc, ranked, &topics));
+        let verdict = self.decide_names(cleaned, &sc, ranked.clone(), &topics);
+        let verdict = self.head_first(&sc, &ranked, verdict);
         let asks_topic = |v: &Verdict| v.kind == VerdictKind::NotListed && matches!(v.reason, Reason::NotUnderstood | Reason::OtherOccupation);
         let (n, ng) = sc.not_listed;
         // An occupation off the list named outright stays what it is ("юрист по защите данных"),
@@ -36,7 +40,7 @@ impl Matcher {
         match topics.first() {
             Some(t) if asks_topic(&verdict) && !sc.request && n < NOT_LISTED_MIN && !named_elsewhere && t.score >= QUESTION_MIN => {
                 let cands: Vec<Candidate> =
-                    topics.iter().filter(|c| c.score + 0.15 >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
+                    topics.iter().filter(|c| c.score + WEAK_SPREAD >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
                 // Every reading listed ("пишу бэкенд на Go") and nothing off the list in sight:
                 // it qualifies.
                 if n < UNSURE_MIN && cands.iter().all(|c| sc.topic_closed[self.index_of(&c.code)]) {
@@ -51,24 +55,23 @@ impl Matcher {
     /// Two listed specialties named apart ("гинеколог-эндокринолог", "paediatric neurosurgeon,
     /// children's hospital"): the head of the title is the occupation, the other its field or
     /// workplace. A listed answer leads with the head; if the head alone is not sure enough, ask.
-    fn head_first(&self, sc: &Scores, v: Verdict) -> Verdict {
+    fn head_first(&self, sc: &Scores, ranked: &[Candidate], v: Verdict) -> Verdict {
         if v.kind != VerdictKind::Listed || v.reason == Reason::Code {
             return v;
         }
         let Some(top) = v.code.clone() else { return v };
         let top_mask = sc.listed_mask[self.index_of(&top)];
         let Some(top_rank) = sc.head_rank(top_mask) else { return v };
-        let (l1, _) = (sc.listed[self.index_of(&top)], ());
-        let head = self
-            .ranked(sc)
-            .into_iter()
-            .filter(|c| c.code != top && c.score >= LISTED_MIN - HEAD_MARGIN && !sc.topic_only[self.index_of(&c.code)])
+        let l1 = sc.listed[self.index_of(&top)];
+        let head = ranked
+            .iter()
+            .filter(|c| c.code != top && c.score >= LISTED_MIN - HEAD_MARGIN)
             .filter(|c| {
                 let m = sc.listed_mask[self.index_of(&c.code)];
                 m & top_mask & !sc.light_mask == 0 && sc.head_rank(m).is_some_and(|r| r < top_rank)
             })
             .max_by(|a, b| a.score.total_cmp(&b.score));
-        let Some(head) = head else { return v };
+        let Some(head) = head.cloned() else { return v };
         let rest: Vec<Candidate> = v.candidates.iter().filter(|c| c.code != head.code && c.score >= LISTED_MIN - HEAD_MARGIN).cloned().collect();
         let mut cands = vec![head.clone()];
         cands.extend(rest);
@@ -132,7 +135,7 @@ impl Matcher {
             && n < NOT_LISTED_MIN
             && !(g >= GENERIC_MIN && sc.generic_named)
         {
-            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + 0.15 >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
+            let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + WEAK_SPREAD >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
         }
         let listed_ok = l1 >= LISTED_MIN && l1 - l2 >= LISTED_MARGIN;
@@ -152,7 +155,7 @@ impl Matcher {
             };
         }
         if l1 >= UNSURE_MIN {
-            let spread = if l1 >= LISTED_MIN { 0.05 } else { 0.15 };
+            let spread = if l1 >= LISTED_MIN { 0.05 } else { WEAK_SPREAD };
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + spread >= l1).take(MAX_CANDIDATES).collect();
             // Several listed professions fit as well as each other ("неонатолог-реаниматолог"):
             // it qualifies; the best is the answer and the others the exact-code choice.
