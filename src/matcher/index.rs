@@ -231,30 +231,6 @@ impl Matcher {
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         self.sigs = self.vocab.iter().map(|v| signature(v)).collect();
         self.topic_word = self.postings.iter().map(|ps| ps.iter().all(|p| self.phrases[*p as usize].topic)).collect();
-        // The fuzzy index as one flat table (counted, then filled in id order): no hashing, and
-        // every list sorted for the probes of `lookup`.
-        let indexed = |id: usize| self.vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1);
-        let word_grams: Vec<Vec<u32>> = self.vocab.iter().enumerate().map(|(id, v)| if indexed(id) { lookup::bigrams(v) } else { Vec::new() }).collect();
-        let mut starts = vec![0u32; lookup::GRAM_SLOTS + 1];
-        for (id, gs) in word_grams.iter().enumerate() {
-            for g in gs {
-                starts[lookup::gram_slot(*g, self.vocab_len[id]) + 1] += 1;
-            }
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut fill = starts.clone();
-        let mut ids = vec![0u32; starts[lookup::GRAM_SLOTS] as usize];
-        for (id, gs) in word_grams.iter().enumerate() {
-            for g in gs {
-                let slot = lookup::gram_slot(*g, self.vocab_len[id]);
-                ids[fill[slot] as usize] = id as u32;
-                fill[slot] += 1;
-            }
-        }
-        self.gram_starts = starts;
-        self.gram_ids = ids;
         self.stem_cache = Default::default();
         self.word_cache = Default::default();
         self.word_entries = Vec::new();
@@ -272,45 +248,138 @@ impl Matcher {
             })
             .collect();
         self.unknown_weight = (1.0 + n).ln();
-        for p in &mut self.phrases {
-            for (w, t) in p.weights.iter_mut().zip(&p.tokens) {
-                *w *= self.weight[*t as usize];
-            }
-            p.total = p.weights.iter().sum();
-        }
-        self.posting_weights = self
-            .postings
-            .iter()
-            .enumerate()
-            .map(|(t, ps)| {
-                ps.iter()
-                    .map(|&p| {
-                        let ph = &self.phrases[p as usize];
-                        ph.tokens.iter().position(|&x| x as usize == t).map_or(0.0, |k| ph.weights[k])
-                    })
-                    .collect()
-            })
-            .collect();
-        self.owner = self
-            .postings
-            .iter()
-            .map(|ps| {
-                // Topic phrases ("онкоцентр") make no word a profession's own.
-                let mut it = ps.iter().filter(|p| !self.phrases[**p as usize].topic).map(|p| self.phrases[*p as usize].target);
-                match it.next() {
-                    Some(Target::Listed(i)) if it.all(|t| matches!(t, Target::Listed(j) if j == i)) => Some(i),
-                    _ => None,
-                }
-            })
-            .collect();
-        self.sorted_vocab = (0..self.vocab.len() as u32).collect();
-        self.sorted_vocab.sort_unstable_by(|a, b| self.vocab[*a as usize].cmp(&self.vocab[*b as usize]));
+        // The fuzzy table and the sorted vocabulary need only the words: they are built on a
+        // second thread while this one weighs the phrases.
+        let (vocab, vocab_len) = (&self.vocab, &self.vocab_len);
+        let side = std::thread::scope(|scope| {
+            let side = scope.spawn(|| (gram_table(vocab, vocab_len), sorted_ids(vocab)));
+            let weighed = weigh(&mut self.phrases, &self.postings, &self.weight);
+            (weighed, side.join())
+        });
+        let ((posting_weights, owner), side) = side;
+        self.posting_weights = posting_weights;
+        self.owner = owner;
+        let ((starts, ids), sorted) = side.unwrap_or_else(|_| (gram_table(&self.vocab, &self.vocab_len), sorted_ids(&self.vocab)));
+        self.gram_starts = starts;
+        self.gram_ids = ids;
+        self.sorted_vocab = sorted;
         self.listed_vocab.sort_unstable();
         self.listed_vocab.dedup();
         for id in &self.listed_vocab {
             self.listed_starts.push(self.listed_text.len());
             self.listed_text.push_str(&self.vocab[*id as usize]);
             self.listed_text.push('\n');
+        }
+    }
+}
+
+/// The fuzzy index as one flat table of `GRAM_SLOTS` lists (see [`lookup::gram_slot`]): counted,
+/// then filled from the last word back so each list ends up in id order (for the probes of
+/// `lookup`). `starts[slot]..starts[slot + 1]` is a slot's range of `ids`.
+fn gram_table(vocab: &[String], vocab_len: &[usize]) -> (Vec<u32>, Vec<u32>) {
+    let indexed = |id: usize| vocab_len[id] >= similarity::FUZZY_MIN_LEN.saturating_sub(1);
+    let mut starts = vec![0u32; lookup::GRAM_SLOTS + 1];
+    let mut grams = Vec::new();
+    for (id, v) in vocab.iter().enumerate().filter(|(id, _)| indexed(*id)) {
+        lookup::bigrams_into(v, &mut grams);
+        for g in &grams {
+            starts[lookup::gram_slot(*g, vocab_len[id])] += 1;
+        }
+    }
+    // Each slot's end, then (filling backwards) its start.
+    let mut total = 0u32;
+    for c in starts.iter_mut() {
+        total += *c;
+        *c = total;
+    }
+    let mut ids = vec![0u32; total as usize];
+    for (id, v) in vocab.iter().enumerate().rev().filter(|(id, _)| indexed(*id)) {
+        lookup::bigrams_into(v, &mut grams);
+        for g in &grams {
+            let e = &mut starts[lookup::gram_slot(*g, vocab_len[id])];
+            *e -= 1;
+            ids[*e as usize] = id as u32;
+        }
+    }
+    starts[lookup::GRAM_SLOTS] = total;
+    (starts, ids)
+}
+
+/// Vocabulary ids in string order, for prefix ranges: ordered first on the first eight bytes as
+/// one number, the full strings compared only where those agree.
+fn sorted_ids(vocab: &[String]) -> Vec<u32> {
+    let key = |v: &str| {
+        let mut k = [0u8; 8];
+        let n = v.len().min(8);
+        k[..n].copy_from_slice(&v.as_bytes()[..n]);
+        u64::from_be_bytes(k)
+    };
+    let mut keyed: Vec<(u64, u32)> = vocab.iter().enumerate().map(|(id, v)| (key(v), id as u32)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| vocab[a.1 as usize].cmp(&vocab[b.1 as usize])));
+    keyed.into_iter().map(|(_, id)| id).collect()
+}
+
+/// Phrase weights (each word's share times its weight, and the total), each posting's weight,
+/// and per word the listed profession that alone uses it, if any.
+type Weighed = (Vec<Vec<f32>>, Vec<Option<u16>>);
+fn weigh(phrases: &mut [Phrase], postings: &[Vec<u32>], weight: &[f32]) -> Weighed {
+    for p in phrases.iter_mut() {
+        for (w, t) in p.weights.iter_mut().zip(&p.tokens) {
+            *w *= weight[*t as usize];
+        }
+        p.total = p.weights.iter().sum();
+    }
+    let posting_weights = postings
+        .iter()
+        .enumerate()
+        .map(|(t, ps)| {
+            ps.iter()
+                .map(|&p| {
+                    let ph = &phrases[p as usize];
+                    ph.tokens.iter().position(|&x| x as usize == t).map_or(0.0, |k| ph.weights[k])
+                })
+                .collect()
+        })
+        .collect();
+    let owner = postings
+        .iter()
+        .map(|ps| {
+            // Topic phrases ("онкоцентр") make no word a profession's own.
+            let mut it = ps.iter().filter(|p| !phrases[**p as usize].topic).map(|p| phrases[*p as usize].target);
+            match it.next() {
+                Some(Target::Listed(i)) if it.all(|t| matches!(t, Target::Listed(j) if j == i)) => Some(i),
+                _ => None,
+            }
+        })
+        .collect();
+    (posting_weights, owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_ids_is_string_order() {
+        let vocab: Vec<String> =
+            ["инженер", "инж", "a", "ab", "abcdefghij", "abcdefghi", "abcdefgh", "б", "", "zz", "инженерия", "ғарыш"].iter().map(|s| s.to_string()).collect();
+        let mut naive: Vec<u32> = (0..vocab.len() as u32).collect();
+        naive.sort_by(|a, b| vocab[*a as usize].cmp(&vocab[*b as usize]));
+        assert_eq!(sorted_ids(&vocab), naive);
+    }
+
+    #[test]
+    fn gram_table_lists_every_word_once_per_bigram_in_id_order() {
+        let vocab: Vec<String> = ["нейрохирург", "хирург", "онколог", "онкология", "abc"].iter().map(|s| s.to_string()).collect();
+        let lens: Vec<usize> = vocab.iter().map(|v| v.chars().count()).collect();
+        let (starts, ids) = gram_table(&vocab, &lens);
+        for (id, v) in vocab.iter().enumerate() {
+            for g in lookup::bigrams(v) {
+                let slot = lookup::gram_slot(g, lens[id]);
+                let list = &ids[starts[slot] as usize..starts[slot + 1] as usize];
+                assert_eq!(list.iter().filter(|x| **x == id as u32).count(), 1, "{v}");
+                assert!(list.windows(2).all(|w| w[0] < w[1]));
+            }
         }
     }
 }

@@ -205,6 +205,13 @@ fn letter(c: char) -> usize {
 /// bigram numbers (see [`gram_slot`]).
 pub(super) fn bigrams(w: &str) -> Vec<u32> {
     let mut out: Vec<u32> = Vec::with_capacity(w.len() + 1);
+    bigrams_into(w, &mut out);
+    out
+}
+
+/// [`bigrams`] into a buffer the caller keeps (the index builds thousands).
+pub(super) fn bigrams_into(w: &str, out: &mut Vec<u32>) {
+    out.clear();
     let mut prev = letter('^');
     for c in w.chars().chain(std::iter::once('$')) {
         let l = letter(c);
@@ -214,7 +221,6 @@ pub(super) fn bigrams(w: &str) -> Vec<u32> {
         }
         prev = l;
     }
-    out
 }
 
 /// A bigram's slot in the index for words of `len` letters.
