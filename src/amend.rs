@@ -13,23 +13,8 @@ use crate::matcher::{Matcher, VerdictKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A name in the three languages, as a snapshot keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Names {
-    pub ru: String,
-    pub kk: String,
-    pub en: String,
-}
-
-impl Names {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Ru => &self.ru,
-            Lang::Kk => &self.kk,
-            Lang::En => &self.en,
-        }
-    }
-}
+/// A name in the three languages, as a snapshot keeps it: the catalog's own type.
+pub use crate::catalog::Localized as Names;
 
 /// One row of a list as a snapshot keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,15 +43,7 @@ impl Snapshot {
             hash: c.hash.clone(),
             version: c.version(),
             in_force: c.order.wording_in_force.clone(),
-            professions: c
-                .professions
-                .iter()
-                .map(|p| Entry {
-                    code: p.code.as_str().to_string(),
-                    name: Names { ru: p.name.ru.clone(), kk: p.name.kk.clone(), en: p.name.en.clone() },
-                    fields: p.fields.clone(),
-                })
-                .collect(),
+            professions: c.professions.iter().map(|p| Entry { code: p.code.as_str().to_string(), name: p.name.clone(), fields: p.fields.clone() }).collect(),
         }
     }
 

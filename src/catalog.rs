@@ -99,7 +99,7 @@ impl fmt::Display for Code {
 }
 
 /// A text in each of our three languages.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Localized {
     pub ru: String,
     pub kk: String,

@@ -478,3 +478,19 @@ pub fn button_data(body: &Value) -> Vec<String> {
 pub fn text(body: &Value) -> String {
     body["text"].as_str().unwrap_or("").to_string()
 }
+
+/// Load scripts: a number from the environment, or the default.
+pub fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Load scripts: a process's peak resident memory (VmHWM) in kB.
+pub fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Load scripts: the `p` quantile of sorted durations.
+pub fn pct(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
