@@ -47,6 +47,7 @@ impl Matcher {
                 .filter(|a| a.from.chars().any(|c| !normalize::is_word_char(c)))
                 .map(|a| (a.from.to_lowercase(), a.to.clone()))
                 .collect(),
+            phrase_marks: lex.abbreviations.iter().flat_map(|a| a.from.chars()).filter(|c| !normalize::is_word_char(*c)).collect(),
             unknown_weight: 1.0,
             pending_joined: Vec::new(),
             sorted_vocab: Vec::new(),

@@ -271,6 +271,8 @@ pub struct Matcher {
     stem_cache: [HashMap<String, String>; 2],
     /// Abbreviations written with a non-letter inside (`п/о`): lower-cased, with their words.
     phrase_abbreviations: Vec<(String, String)>,
+    /// The non-letters those abbreviations contain.
+    phrase_marks: String,
     /// While building: each raw word of the terms, analysed once (a range of `word_entries`).
     word_cache: HashMap<String, (usize, usize)>,
     word_entries: Vec<IndexWord>,
@@ -296,22 +298,23 @@ impl Matcher {
     /// Shorthands written with a slash or a dot (`п/о`, `т/о`) stand for their words: they are
     /// replaced before the text is split into words (case-insensitively, as whole words).
     fn expand_phrases(&self, text: String) -> String {
-        if self.phrase_abbreviations.is_empty() || !text.chars().any(|c| matches!(c, '/' | '.' | '\\')) {
+        // Only text holding one of the shorthands' marks (`/` …) is searched.
+        if !text.chars().any(|c| self.phrase_marks.contains(c)) {
             return text;
         }
-        let lower = text.to_lowercase();
-        if lower.len() != text.len() {
-            return text;
-        }
-        let mut out = text.clone();
+        let mut out = text;
         for (from, to) in &self.phrase_abbreviations {
             let mut at = 0;
-            while let Some(i) = out.to_lowercase()[at..].find(from.as_str()).map(|i| i + at) {
+            let mut lower = out.to_lowercase();
+            // (Lower-casing that changes byte lengths would misplace the match: leave it.)
+            while lower.len() == out.len() {
+                let Some(i) = lower[at..].find(from.as_str()).map(|i| i + at) else { break };
                 let end = i + from.len();
                 let before = out[..i].chars().next_back().is_none_or(|c| !normalize::is_word_char(c));
                 let after = out[end..].chars().next().is_none_or(|c| !normalize::is_word_char(c));
                 if before && after {
                     out.replace_range(i..end, to);
+                    lower = out.to_lowercase();
                     at = i + to.len();
                 } else {
                     at = end;

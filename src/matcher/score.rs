@@ -486,18 +486,18 @@ impl Matcher {
                     best_recall[i] = best_recall[i].max(r.recall);
                     // A phrase that names the profession sets its home segments; a partial echo
                     // elsewhere ("ML Engineer (… LLM …)") confirms but does not move home.
-                    let in_home =
-                        (0..toks.len()).filter(|j| r.mask & (1 << j) != 0 && full_segs[i] & (1u64 << toks[*j].seg.min(63)) != 0).fold(0u32, |m, j| m | 1 << j);
-                    // (A phrase read across a comma or bracket is no name: "ML Engineer (… LLM …)"
-                    // is not "LLM engineer".)
-                    let segs = (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).fold(0u64, |m, j| m | 1u64 << toks[j].seg.min(63));
-                    let names = r.recall >= CLAIM_RECALL && segs.count_ones() == 1;
-                    if names || full_segs[i] == 0 || r.recall >= CLAIM_RECALL {
-                        if names {
+                    if r.recall >= CLAIM_RECALL || full_segs[i] == 0 {
+                        // (A phrase read across a comma or bracket is no name: "ML Engineer (…
+                        // LLM …)" is not "LLM engineer".)
+                        let segs = (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).fold(0u64, |m, j| m | 1u64 << toks[j].seg.min(63));
+                        if r.recall >= CLAIM_RECALL && segs.count_ones() == 1 {
                             full_segs[i] |= segs;
                         }
                         masks[i] |= r.mask;
                     } else {
+                        let in_home = (0..toks.len())
+                            .filter(|j| r.mask & (1 << j) != 0 && full_segs[i] & (1u64 << toks[*j].seg.min(63)) != 0)
+                            .fold(0u32, |m, j| m | 1 << j);
                         masks[i] |= in_home;
                         echo_masks[i] |= r.mask & !in_home;
                     }
