@@ -22,15 +22,15 @@ impl Matcher {
     /// Vocabulary entries like `stem`: the exact one if known, else fuzzy neighbours.
     pub(super) fn lookup(&self, stem: &str, len: usize, allow_prefix: bool) -> Vec<(u32, f32)> {
         // A word only topics know (`онкологиялык`) is still read as the listed names it is near.
-        let topic_word = self.vocab_ids.get(stem).filter(|&&id| self.topic_word[id as usize]);
-        if let Some(&id) = topic_word {
+        let topic_word = self.vocab.id(stem).filter(|&id| self.topic_word[id as usize]);
+        if let Some(id) = topic_word {
             let mut hits = self.fuzzy(stem, len, allow_prefix);
             hits.retain(|h| h.0 != id && self.listed_vocab.binary_search(&h.0).is_ok());
             hits.insert(0, (id, 1.0));
             hits.truncate(MAX_FUZZY_HITS);
             return hits;
         }
-        if let Some(&id) = self.vocab_ids.get(stem) {
+        if let Some(id) = self.vocab.id(stem) {
             // The stemmer cuts some short words deeper in some forms (`систем` → `сист`): the
             // same word cut one or two letters later is also this word. Longer stems are whole
             // words of their own (`фармацевт` is not `фармацевтика`).
@@ -38,7 +38,7 @@ impl Matcher {
             // (Russian only: the English stemmer's deep cuts are other words — `autom` of
             // "automation" is no `automot` of "automotive".)
             if allow_prefix && (similarity::FUZZY_MIN_LEN..=EXTEND_MAX_LEN).contains(&len) && !stem.is_ascii() {
-                let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < stem);
+                let start = self.sorted_vocab.partition_point(|id| &self.vocab[*id as usize] < stem);
                 for vid in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(stem)) {
                     let v = &self.vocab[*vid as usize];
                     let vl = self.vocab_len[*vid as usize];
@@ -65,7 +65,7 @@ impl Matcher {
         }
         stem.char_indices().skip(COMPOUND_MIN_PREFIX).take_while(|(i, _)| stem.len() - i >= 3).find_map(|(i, _)| {
             let tail = &stem[i..];
-            let id = *self.vocab_ids.get(tail)?;
+            let id = self.vocab.id(tail)?;
             (self.owner[id as usize].is_some() && self.vocab_len[id as usize] >= COMPOUND_MIN_HEAD).then_some((id, similarity::IDENTITY_CAP - 0.04))
         })
     }
@@ -158,7 +158,7 @@ impl Matcher {
     /// begins like it (`фармацевтический`).
     pub(super) fn prefix_neighbours(&self, stem: &str, len: usize, skip_within: usize, hits: &mut Vec<(u32, f32)>) {
         let head: String = stem.chars().take(6).collect();
-        let start = self.sorted_vocab.partition_point(|id| self.vocab[*id as usize].as_str() < head.as_str());
+        let start = self.sorted_vocab.partition_point(|id| &self.vocab[*id as usize] < head.as_str());
         for &id in self.sorted_vocab[start..].iter().take_while(|id| self.vocab[**id as usize].starts_with(head.as_str())) {
             let vl = self.vocab_len[id as usize];
             if vl.abs_diff(len) <= skip_within || self.joined[id as usize] || hits.iter().any(|h| h.0 == id) {
@@ -266,7 +266,7 @@ mod tests {
             variants.push(swap);
             for w in variants {
                 let w: String = w.into_iter().collect();
-                if m.vocab_ids.contains_key(&w) {
+                if m.vocab.id(&w).is_some() {
                     continue;
                 }
                 let len = w.chars().count();
@@ -280,7 +280,7 @@ mod tests {
                 scan.sort_by(|a, b| b.1.total_cmp(&a.1));
                 // The lookup keeps the best few; the scan's best must be among them.
                 if let Some((best, s)) = scan.first() {
-                    assert!(found.contains(best), "{w:?}: scan found {:?} ({s}), lookup {found:?}", m.vocab[*best as usize]);
+                    assert!(found.contains(best), "{w:?}: scan found {:?} ({s}), lookup {found:?}", &m.vocab[*best as usize]);
                 }
                 checked += 1;
             }

@@ -17,6 +17,7 @@ mod query;
 mod score;
 pub mod similarity;
 mod verdict;
+mod vocab;
 
 use lookup::signature;
 use score::{apply_penalty, Scores, Trace};
@@ -191,8 +192,10 @@ struct Phrase {
     closed: bool,
     /// A topic that alone asks (see `GenericGroup::asks`).
     asks: bool,
-    tokens: Vec<u32>,
-    weights: Vec<f32>,
+    /// Its words are `phrase_tokens[start..start + len]`, their weights beside them in
+    /// `phrase_weights` (see [`Matcher::tokens`]).
+    start: u32,
+    len: u32,
     total: f32,
 }
 
@@ -214,14 +217,19 @@ struct Unit {
 pub struct Matcher {
     catalog: Arc<Catalog>,
     morph: Morph,
-    vocab: Vec<String>,
+    vocab: vocab::Vocab,
     /// Length of each vocabulary entry in characters.
     vocab_len: Vec<usize>,
-    vocab_ids: HashMap<String, u32>,
     weight: Vec<f32>,
-    postings: Vec<Vec<u32>>,
-    /// Beside each posting, the weight of that word in that phrase.
-    posting_weights: Vec<Vec<f32>>,
+    /// Every phrase's words laid end to end, and each word's weight in its phrase.
+    phrase_tokens: Vec<u32>,
+    phrase_weights: Vec<f32>,
+    /// The postings as one flat table: the phrases holding word `id` are
+    /// `posting_ids[posting_starts[id]..posting_starts[id + 1]]` (see [`Matcher::postings`]),
+    /// with the weight of that word in each beside them.
+    posting_starts: Vec<u32>,
+    posting_ids: Vec<u32>,
+    posting_weights: Vec<f32>,
     /// For each vocabulary entry, the one listed profession that alone uses it, if any
     /// (`неорганическ` → 2145-9-005): such a word identifies the profession on its own.
     owner: Vec<Option<u16>>,
@@ -246,7 +254,6 @@ pub struct Matcher {
     /// those read in any case (by folded form).
     abbreviations: [HashMap<String, Vec<Word>>; 2],
     unknown_weight: f32,
-    pending_joined: Vec<(String, Target, bool)>,
     /// Vocabulary ids in string order, for looking up the words a stem begins.
     sorted_vocab: Vec<u32>,
     /// Vocabulary entries that exist only as joined forms of phrases (`webdeveloper`).
@@ -266,17 +273,10 @@ pub struct Matcher {
     /// in id order — `gram_ids[gram_starts[slot]..gram_starts[slot + 1]]`.
     gram_starts: Vec<u32>,
     gram_ids: Vec<u32>,
-    /// Stems of words already seen while building the index (many words repeat), for words
-    /// read as Russian/English and as Kazakh.
-    stem_cache: [HashMap<String, String>; 2],
     /// Abbreviations written with a non-letter inside (`п/о`): lower-cased, with their words.
     phrase_abbreviations: Vec<(String, String)>,
     /// The non-letters those abbreviations contain.
     phrase_marks: String,
-    /// While building: each raw word of the terms, analysed once (a range of `word_entries`).
-    word_cache: HashMap<String, (usize, usize)>,
-    word_entries: Vec<IndexWord>,
-    folded_pool: Vec<String>,
 }
 
 /// A word of the index's terms as analysed while building: its token, whether it is a
@@ -286,7 +286,8 @@ struct IndexWord {
     token: u32,
     qualifier: bool,
     context: bool,
-    folded: u32,
+    /// Its folded form's range of the builder's `folded_text`.
+    folded: (u32, u32),
     folded_len: usize,
 }
 
@@ -397,7 +398,7 @@ impl Matcher {
             phrases.sort_by(|a, b| b.3.total_cmp(&a.3));
             for (p, r, pr, s) in phrases.iter().take(6) {
                 let ph = &self.phrases[*p as usize];
-                let toks: Vec<String> = ph.tokens.iter().map(|t| self.vocab[*t as usize].clone()).collect();
+                let toks: Vec<String> = self.tokens(ph).iter().map(|t| self.vocab[*t as usize].to_string()).collect();
                 out.push_str(&format!("  phrase {s:.3} (recall {r:.2}, precision {pr:.2}) {} [{}]\n", self.target_name(ph.target), toks.join(" ")));
             }
             let top = self.ranked(&sc);
@@ -513,9 +514,9 @@ mod tests {
         };
         // (Topics point at several professions by design: "онкоцентр".)
         for p in m.phrases.iter().filter(|p| !p.topic) {
-            let mut key = p.tokens.clone();
+            let mut key = m.tokens(p).to_vec();
             key.sort_unstable();
-            let words: String = p.tokens.iter().map(|t| m.vocab[*t as usize].clone()).collect::<Vec<_>>().join(" ");
+            let words: String = m.tokens(p).iter().map(|t| m.vocab[*t as usize].to_string()).collect::<Vec<_>>().join(" ");
             match seen.get(&key) {
                 Some((w, other)) => {
                     let (a, b) = (name(other.target), name(p.target));

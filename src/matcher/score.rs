@@ -154,7 +154,7 @@ impl Matcher {
             .enumerate()
             .map(|(i, q)| {
                 let hits = if q.qualifier {
-                    self.vocab_ids.get(&q.stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default()
+                    self.vocab.id(&q.stem).map(|id| vec![(id, 1.0)]).unwrap_or_default()
                 } else {
                     let mut hits = self.lookup(&q.stem, q.len, true);
                     // A typo can derail the stemmer (`мобильых` → `мобил`, far from `мобильн`):
@@ -202,7 +202,7 @@ impl Matcher {
             // (Not for a qualifier or context word beside an unknown one: "senior kafka" is no
             // typo of anything, and long joins cost the most to look up.)
             let fuzzy = (unknown[i] || unknown[i + 1]) && !qwords[i].qualifier && !qwords[i + 1].qualifier && joined_len <= JOIN_FUZZY_MAX;
-            let hits = if fuzzy { self.lookup(&stem, joined_len, false) } else { self.vocab_ids.get(&stem).map(|&id| vec![(id, 1.0)]).unwrap_or_default() };
+            let hits = if fuzzy { self.lookup(&stem, joined_len, false) } else { self.vocab.id(&stem).map(|id| vec![(id, 1.0)]).unwrap_or_default() };
             if !hits.is_empty() {
                 units.push(Unit { first: i, last: i + 1, hits });
             }
@@ -252,7 +252,8 @@ impl Matcher {
             }
             let mut touched: Vec<u32> = Vec::new();
             for (&id, &(s, m)) in &read {
-                for (&p, &w) in self.postings[id as usize].iter().zip(&self.posting_weights[id as usize]) {
+                let (ps, ws) = self.postings(id);
+                for (&p, &w) in ps.iter().zip(ws) {
                     let e = &mut acc[p as usize];
                     if e.1 == 0 {
                         touched.push(p);
@@ -302,7 +303,7 @@ impl Matcher {
                 let mut hits: Vec<(String, f32)> = units
                     .iter()
                     .filter(|u| u.first <= j && j <= u.last)
-                    .flat_map(|u| u.hits.iter().map(|(id, s)| (self.vocab[*id as usize].clone(), *s)))
+                    .flat_map(|u| u.hits.iter().map(|(id, s)| (self.vocab[*id as usize].to_string(), *s)))
                     .collect();
                 hits.sort_by(|a, b| b.1.total_cmp(&a.1));
                 hits.truncate(3);
@@ -501,8 +502,10 @@ impl Matcher {
                         masks[i] |= in_home;
                         echo_masks[i] |= r.mask & !in_home;
                     }
-                    let distinctive =
-                        phrase.tokens.iter().any(|t| self.owner[*t as usize] == Some(i as u16) && read.get(t).is_some_and(|(s, _)| *s >= DISTINCTIVE_SIM));
+                    let distinctive = self
+                        .tokens(phrase)
+                        .iter()
+                        .any(|t| self.owner[*t as usize] == Some(i as u16) && read.get(t).is_some_and(|(s, _)| *s >= DISTINCTIVE_SIM));
                     if distinctive {
                         sc.distinct[i] = true;
                         distinct_recall[i] = distinct_recall[i].max(r.recall);

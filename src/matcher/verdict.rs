@@ -269,7 +269,7 @@ impl Matcher {
             ids.sort_unstable();
             ids.dedup();
             for id in ids {
-                for &p in &self.postings[id as usize] {
+                for &p in self.postings(id).0 {
                     if let Target::Listed(i) = self.phrases[p as usize].target {
                         self.push_near(&mut near, &self.catalog.professions[i as usize], 0.3);
                     }
