@@ -24,7 +24,8 @@ pub(super) struct Scores {
     pub(super) request: bool,
     /// How much of the best not-listed phrase the query covers.
     pub(super) not_listed_recall: f32,
-    /// The query words the best not-listed phrase explains.
+    /// The query words the best not-listed phrases explain (those within `TIE` of the best:
+    /// which of two near-equal readings of an off-list job ranks first is chance).
     pub(super) not_listed_mask: u32,
     /// Per listed profession: the query words its phrases explain.
     pub(super) listed_mask: Vec<u32>,
@@ -448,6 +449,7 @@ impl Matcher {
         let mut echo_masks = vec![0u32; n];
         let mut full_segs = vec![0u64; n];
         let mut generic_mask = 0u32;
+        let mut near_not_listed: Vec<(f32, u32)> = Vec::new();
         // Best recall first: a phrase scores at most its recall, so once the recall falls below
         // the best score of its kind no later phrase of that kind can win (unless tracing).
         reached.sort_unstable_by(|a, b| b.recall.total_cmp(&a.recall));
@@ -455,7 +457,7 @@ impl Matcher {
             let phrase = &self.phrases[r.phrase as usize];
             let best_of_kind = match phrase.target {
                 Target::Listed(_) => 0.0,
-                Target::NotListed(_) => sc.not_listed.0,
+                Target::NotListed(_) => sc.not_listed.0 - TIE,
                 Target::Generic(_) => sc.generic.0,
             };
             if trace.is_none() && !matches!(phrase.target, Target::Listed(_)) && r.recall <= best_of_kind {
@@ -512,9 +514,9 @@ impl Matcher {
                     }
                 }
                 Target::NotListed(g) => {
+                    near_not_listed.push((s, r.mask));
                     if s > sc.not_listed.0 {
                         sc.not_listed = (s, Some(g));
-                        sc.not_listed_mask = r.mask;
                         sc.not_listed_recall = r.recall;
                     }
                 }
@@ -536,6 +538,7 @@ impl Matcher {
                 }
             }
         }
+        sc.not_listed_mask = near_not_listed.iter().filter(|(s, _)| s + TIE >= sc.not_listed.0).fold(0, |m, (_, mask)| m | mask);
         for i in 0..n {
             if topic_recall[i] > 0.0 {
                 let precision = precision_of(topic_masks[i], Target::Listed(i as u16));

@@ -116,7 +116,14 @@ impl Matcher {
                     && run & (run + 1) == 0
                     && sc.distinct[self.index_of(&best.code)]
                     && sc.segs.get(both.trailing_zeros() as usize) == sc.segs.get(31 - both.leading_zeros() as usize);
-                if listed_head || compound {
+                // …and two titles sharing their head, each with a word of its own
+                // ("инженер-наладчик лазерных установок", "aircraft structures engineer"):
+                // which one the person is, only they know. (When the off-list title holds every
+                // listed word too it is simply that job; when the head is the off-list one's
+                // alone — "oncology pharmacist", "помощник врача-педиатра" — so is it.)
+                let head = if sc.latin { 1u32 << (31 - both.leading_zeros()) } else { 1u32 << both.trailing_zeros() };
+                let disputed = lm & !nm & !sc.light_mask != 0 && nm & !lm & !sc.light_mask != 0 && lm & nm & head != 0 && sc.place_mask & both == 0;
+                if listed_head || compound || disputed {
                     return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
                 }
             }
