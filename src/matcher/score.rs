@@ -143,7 +143,15 @@ impl Matcher {
         let qwords: Vec<QWord> = toks
             .iter()
             .map(|t| {
-                let stem = self.morph.stem(&t.word);
+                let mut stem = self.morph.stem(&t.word);
+                // Kazakh typed without its letters ("даригермин" for "дәрігермін") reads as
+                // Russian: when that reading is no word of the index, the Kazakh one is tried.
+                if !t.word.kazakh && self.vocab.id(&stem).is_none() && t.word.folded.chars().any(crate::lang::is_cyrillic) {
+                    let kk = morph::kazakh_stem(&t.word.folded);
+                    if kk != stem && self.vocab.id(&kk).is_some() {
+                        stem = kk;
+                    }
+                }
                 // Context words ("больнице", "hospital") are known by their stems.
                 let qualifier = t.qualifier || self.context.contains(&stem) || self.context.contains(&t.word.folded);
                 QWord { len: stem.chars().count(), stem, qualifier }
