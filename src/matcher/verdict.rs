@@ -236,16 +236,22 @@ impl Matcher {
             .filter(|t| self.catalog.profession(&t.code).is_some_and(|p| p.fields.iter().any(|f| fields.contains(&f))))
             .map(|t| Candidate { code: t.code.clone(), score: floor })
             .collect();
-        if uncontested && closed && !modified && score >= GENERIC_MIN {
-            cands.truncate(MAX_CANDIDATES);
-            return Self::one_of(cands);
-        }
-        // A question leads with what the topic confirms, then what it adds, then the rest.
+        // What the topic confirms leads; a question then offers what it adds ahead of the rest
+        // of the word's readings, an answer (only the word's own readings can be it) after them.
         let (mut confirmed, rest): (Vec<Candidate>, Vec<Candidate>) = cands.into_iter().partition(|c| topic(c) > 0.0);
-        confirmed.extend(extra);
-        confirmed.extend(rest);
+        let qualifies = uncontested && closed && !modified && score >= GENERIC_MIN;
+        if qualifies {
+            confirmed.extend(rest);
+            confirmed.extend(extra);
+        } else {
+            confirmed.extend(extra);
+            confirmed.extend(rest);
+        }
         cands = confirmed;
         cands.truncate(MAX_CANDIDATES);
+        if qualifies {
+            return Self::one_of(cands);
+        }
         if modified && !closed {
             return self.not_listed(cleaned, &cands, None, Reason::OtherOccupation);
         }
