@@ -36,6 +36,8 @@ pub(super) struct Scores {
     /// The best generic word stands alone in its segment but for context: "programmer, 10
     /// years", not "hardware developer".
     pub(super) generic_alone: bool,
+    /// The query words the best generic word reads.
+    pub(super) generic_mask: u32,
     /// Per listed profession: every word that matched it stands after a place marker
     /// ("работаю в реанимации"): a workplace, not an occupation.
     pub(super) place_only: Vec<bool>,
@@ -571,6 +573,7 @@ impl Matcher {
                 }
             }
         }
+        sc.generic_mask = generic_mask;
         sc.generic_named = (0..toks.len()).any(|j| generic_mask & (1 << j) != 0 && !toks[j].place);
         // Every other word of the best generic word's segment is context, a place, or read by one
         // of the word's own professions ("sofware developr") or a topic of their fields

@@ -151,6 +151,19 @@ impl Matcher {
             sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
         });
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
+            // The word narrowed by the rest of one of its professions' names, and by nothing
+            // else ("инженер-исследователь в НИИ целлюлозно-бумажной промышленности"): that one.
+            // (Not a word beside another name: "3D-художник" may be an animator or an artist.)
+            let top = &ranked[0];
+            let names_word = sc.listed_mask[self.index_of(&top.code)] & sc.generic_mask == sc.generic_mask;
+            if partial_ok && names_word && sc.generic_alone && uncontested && self.generic_codes[gi as usize].contains(&top.code) {
+                return Verdict {
+                    kind: VerdictKind::Listed,
+                    code: Some(ranked[0].code.clone()),
+                    candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
+                    reason: Reason::Name,
+                };
+            }
             return self.generic_verdict(cleaned, gi, &ranked, topics, g, uncontested && sc.generic_alone, sc.generic_modified);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
