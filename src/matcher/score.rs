@@ -576,17 +576,13 @@ impl Matcher {
         sc.generic_mask = generic_mask;
         sc.generic_named = (0..toks.len()).any(|j| generic_mask & (1 << j) != 0 && !toks[j].place);
         // Every other word of the best generic word's segment is context, a place, or read by one
-        // of the word's own professions ("sofware developr") or a topic of their fields
-        // ("gameplay programmer"), not "hardware developer".
+        // of the word's own professions — by name ("sofware developr") or as its topic
+        // ("gameplay programmer") — not "hardware developer".
         if let (Some(g), true) = (sc.generic.1, generic_mask != 0) {
-            let members = &self.generic_codes[g as usize];
-            let fields: Vec<&String> = members.iter().filter_map(|c| self.catalog.profession(c)).flat_map(|p| p.fields.iter()).collect();
-            let mut explained = members.iter().fold(generic_mask, |acc, c| acc | masks[self.index_of(c)]);
-            for (i, p) in self.catalog.professions.iter().enumerate() {
-                if topic_masks[i] != 0 && p.fields.iter().any(|f| fields.contains(&f)) {
-                    explained |= topic_masks[i];
-                }
-            }
+            let explained = self.generic_codes[g as usize].iter().fold(generic_mask, |acc, c| {
+                let i = self.index_of(c);
+                acc | masks[i] | topic_masks[i]
+            });
             let seg = toks[generic_mask.trailing_zeros() as usize].seg;
             sc.generic_alone =
                 (0..toks.len()).all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren);

@@ -154,12 +154,12 @@ impl Matcher {
             // The word narrowed by the rest of one of its professions' names, and by nothing
             // else ("инженер-исследователь в НИИ целлюлозно-бумажной промышленности"): that one.
             // (Not a word beside another name: "3D-художник" may be an animator or an artist.)
-            let top = &ranked[0];
-            let names_word = sc.listed_mask[self.index_of(&top.code)] & sc.generic_mask == sc.generic_mask;
-            if partial_ok && names_word && sc.generic_alone && uncontested && self.generic_codes[gi as usize].contains(&top.code) {
+            let names_word = |top: &Candidate| sc.listed_mask[self.index_of(&top.code)] & sc.generic_mask == sc.generic_mask;
+            let member = ranked.first().filter(|top| names_word(top) && self.generic_codes[gi as usize].contains(&top.code)).map(|top| top.code.clone());
+            if let (true, Some(code)) = (partial_ok && sc.generic_alone && uncontested, member) {
                 return Verdict {
                     kind: VerdictKind::Listed,
-                    code: Some(ranked[0].code.clone()),
+                    code: Some(code),
                     candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
                     reason: Reason::Name,
                 };
