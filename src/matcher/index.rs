@@ -87,6 +87,7 @@ impl Matcher {
             sorted_vocab: Vec::new(),
             joined: Vec::new(),
             topic_word: Vec::new(),
+            generic_word: Vec::new(),
             sigs: Vec::new(),
             gram_starts: Vec::new(),
             gram_ids: Vec::new(),
@@ -342,6 +343,10 @@ impl Matcher {
         });
         (self.gram_starts, self.gram_ids, self.sorted_vocab, self.sigs) = (starts, ids, sorted, sigs);
         (self.weight, self.topic_word, self.unknown_weight, self.posting_starts, self.posting_ids, self.posting_weights, self.owner) = weighed;
+        self.generic_word = vec![false; self.vocab.len()];
+        for p in self.phrases.iter().filter(|p| matches!(p.target, Target::Generic(_)) && p.len == 1) {
+            self.generic_word[self.phrase_tokens[p.start as usize] as usize] = true;
+        }
         self.listed_vocab.sort_unstable();
         self.listed_vocab.dedup();
         for id in &self.listed_vocab {

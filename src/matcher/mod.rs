@@ -102,6 +102,9 @@ pub const JOIN_FUZZY_MAX: usize = 18;
 /// A listed specialty named first beside one that is not listed ("гематолог-трансфузиолог") is
 /// asked about when it scores within this of `LISTED_MIN`.
 pub const HEAD_MARGIN: f32 = 0.25;
+/// How far below a listed answer that reads the title only in part one that reads all of it
+/// may score and still lead (see `title_first`).
+pub const TITLE_MARGIN: f32 = 0.05;
 /// A question is never asked about candidates scoring below this.
 pub const QUESTION_MIN: f32 = 0.3;
 /// Members of a generic word's group score this share of the word's own score.
@@ -260,6 +263,8 @@ pub struct Matcher {
     joined: Vec<bool>,
     /// Per vocabulary entry: only topic phrases hold it.
     topic_word: Vec<bool>,
+    /// Per vocabulary entry: a generic word on its own ("врач", "developer").
+    generic_word: Vec<bool>,
     /// Letter signatures of the vocabulary (see [`signature`]).
     sigs: Vec<u64>,
     /// The professions each generic target asks about: the lexicon's generic words, then the

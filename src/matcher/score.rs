@@ -389,6 +389,10 @@ impl Matcher {
                     } else {
                         base[j] * OTHER_SEGMENT_CLAIM
                     }
+                } else if !q && !own_seg && home_paren && !t.paren && claims[j].is_empty() && !known[j] && self.agent_shaped(&t.word.folded) {
+                    // A title naming an occupation nothing knows, the match only in the brackets
+                    // after it ("фармпредставитель (эндокринология)"): the title is the job.
+                    base[j]
                 } else if q || !own_seg || (t.seg > 0 && t.word.capitalized && !known[j]) || !claims[j].is_empty() {
                     CONTEXT_WEIGHT
                 } else if t.domain {
@@ -476,6 +480,18 @@ impl Matcher {
             // Context alone names no occupation off the list: "больнице" is not "главный врач
             // больницы". (A generic word may be light: "врач" beside a specialty.)
             if matches!(phrase.target, Target::NotListed(_)) && r.mask & !sc.light_mask == 0 {
+                continue;
+            }
+            // A name is not made of a generic word and a modifier of the place after it: in
+            // "врач в детской больнице" the "детской" is the hospital's, "детский врач" is not
+            // named.
+            if matches!(phrase.target, Target::Listed(_))
+                && !phrase.topic
+                && r.mask & sc.place_mask != 0
+                && r.mask & sc.place_mask & !sc.light_mask == 0
+                && (r.mask & !sc.place_mask).count_ones() == 1
+                && self.tokens(phrase).iter().all(|&t| self.generic_word[t as usize] || self.context.contains(&self.vocab[t as usize]))
+            {
                 continue;
             }
             let precision = if trace.is_some() || !matches!(phrase.target, Target::Listed(_)) { precision_of(r.mask, phrase.target) } else { 0.0 };

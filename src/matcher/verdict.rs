@@ -29,6 +29,7 @@ impl Matcher {
         topics.sort_by(|a, b| b.score.total_cmp(&a.score));
         let verdict = self.decide_names(cleaned, &sc, ranked.clone(), &topics);
         let verdict = self.head_first(&sc, &ranked, verdict);
+        let verdict = self.title_first(&sc, &ranked, verdict);
         let asks_topic = |v: &Verdict| v.kind == VerdictKind::NotListed && matches!(v.reason, Reason::NotUnderstood | Reason::OtherOccupation);
         let (n, ng) = sc.not_listed;
         // An occupation off the list named outright stays what it is ("юрист по защите данных"),
@@ -81,6 +82,30 @@ impl Matcher {
         } else {
             Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Ambiguous }
         }
+    }
+
+    /// A listed answer that reads words of the brackets after the title ("Infrastructure
+    /// architect (hybrid cloud …)" as a cloud architect) gives way to one that reads the whole
+    /// title about as well: the title is the occupation, the brackets its detail.
+    fn title_first(&self, sc: &Scores, ranked: &[Candidate], v: Verdict) -> Verdict {
+        let Some(top) = v.code.clone().filter(|_| v.kind == VerdictKind::Listed && v.reason != Reason::Code) else { return v };
+        let Some(first) = sc.segs.first().copied() else { return v };
+        let title = (0..sc.segs.len()).filter(|&j| sc.segs[j] == first).fold(0u32, |m, j| m | 1 << j) & !sc.light_mask;
+        let mask = |code: &Code| sc.listed_mask[self.index_of(code)];
+        let top_mask = mask(&top);
+        let top_score = ranked.iter().find(|c| c.code == top).map_or(0.0, |c| c.score);
+        if title == 0 || top_mask & !title == 0 {
+            return v;
+        }
+        let Some(whole) =
+            ranked.iter().find(|c| c.code != top && mask(&c.code) & title == title && c.score + TITLE_MARGIN >= top_score && c.score >= LISTED_MIN)
+        else {
+            return v;
+        };
+        let mut cands = vec![whole.clone()];
+        cands.extend(v.candidates.iter().filter(|c| c.code != whole.code).cloned());
+        cands.truncate(MAX_CANDIDATES);
+        Self::one_of(cands)
     }
 
     fn decide_names(&self, cleaned: &str, sc: &Scores, ranked: Vec<Candidate>, topics: &[Candidate]) -> Verdict {
