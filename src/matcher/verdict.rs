@@ -181,7 +181,7 @@ impl Matcher {
             // (Not a word beside another name: "3D-художник" may be an animator or an artist.)
             let names_word = |top: &Candidate| sc.listed_mask[self.index_of(&top.code)] & sc.generic_mask == sc.generic_mask;
             let member = ranked.first().filter(|top| names_word(top) && self.generic_codes[gi as usize].contains(&top.code)).map(|top| top.code.clone());
-            if let (true, Some(code)) = (partial_ok && sc.generic_alone && uncontested, member) {
+            if let (true, Some(code)) = (partial_ok && l1 >= GENERIC_MIN && sc.generic_alone && uncontested, member) {
                 return Verdict {
                     kind: VerdictKind::Listed,
                     code: Some(code),
