@@ -141,11 +141,12 @@ impl Matcher {
         if allow_prefix && len >= 6 {
             self.prefix_neighbours(stem, len, 0, &mut hits);
         }
-        // Words that alone identify a listed profession take only typo-like edits.
+        // Words that alone identify a listed profession take only typo-like edits; any word
+        // reached by typo-like edits alone (a sound-alike vowel: `неанатолог`) reads as well
+        // as those edits say.
         for h in hits.iter_mut() {
-            if self.owner[h.0 as usize].is_some() {
-                h.1 = similarity::identity_similarity(stem, &self.vocab[h.0 as usize], h.1);
-            }
+            let typo = similarity::identity_similarity(stem, &self.vocab[h.0 as usize], h.1);
+            h.1 = if self.owner[h.0 as usize].is_some() { typo } else { h.1.max(typo) };
         }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
         hits.truncate(MAX_FUZZY_HITS);
