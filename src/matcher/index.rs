@@ -24,10 +24,7 @@ struct Term<'a> {
 struct Part<'a> {
     vocab: vocab::Vocab,
     vocab_len: Vec<usize>,
-    phrases: Vec<Phrase>,
-    phrase_tokens: Vec<u32>,
-    phrase_weights: Vec<f32>,
-    listed_vocab: Vec<u32>,
+    list: PhraseList,
     /// Each raw word (borrowed from the catalog): its range of `word_entries`.
     word_cache: HashMap<&'a str, (u32, u32)>,
     word_entries: Vec<IndexWord>,
@@ -167,10 +164,12 @@ impl<'a> Part<'a> {
         let mut part = Part {
             vocab: vocab::Vocab::with_capacity(n),
             vocab_len: Vec::with_capacity(n),
-            phrases: Vec::with_capacity(n),
-            phrase_tokens: Vec::with_capacity(n * 4),
-            phrase_weights: Vec::with_capacity(n * 4),
-            listed_vocab: Vec::new(),
+            list: PhraseList {
+                phrases: Vec::with_capacity(n),
+                tokens: Vec::with_capacity(n * 4),
+                weights: Vec::with_capacity(n * 4),
+                listed_vocab: Vec::new(),
+            },
             word_cache: HashMap::with_capacity_and_hasher(n, Default::default()),
             word_entries: Vec::with_capacity(n),
             folded_text: String::new(),
@@ -223,11 +222,7 @@ impl<'a> Part<'a> {
             // little, so "отделение" alone does not point at oncology.
             let topic = term.topic;
             let tokens = words.iter().map(|w| (w.token, w.qualifier || (topic && w.context)));
-            let (start, len) = push_tokens(&mut self.phrase_tokens, &mut self.phrase_weights, tokens);
-            if matches!(term.target, Target::Listed(_)) && !topic {
-                self.listed_vocab.extend_from_slice(&self.phrase_tokens[start as usize..]);
-            }
-            self.phrases.push(Phrase { target: term.target, topic, closed: term.closed, asks: term.asks, start, len, total: 0.0 });
+            self.list.push(tokens, term.target, topic, term.closed, term.asks);
         }
         self.scratch = words;
     }
@@ -262,16 +257,41 @@ fn intern(vocab: &mut vocab::Vocab, vocab_len: &mut Vec<usize>, stem: &str) -> u
     id
 }
 
-/// Lays a phrase's words (each once, in order) into the flat phrase arrays: its start and length.
-fn push_tokens(tokens: &mut Vec<u32>, weights: &mut Vec<f32>, words: impl Iterator<Item = (u32, bool)>) -> (u32, u32) {
-    let start = tokens.len();
-    for (t, q) in words {
-        if !tokens[start..].contains(&t) {
-            tokens.push(t);
-            weights.push(if q { QUALIFIER_WEIGHT } else { 1.0 });
+/// Phrases laid out flat while the index is built (see [`Phrase::start`]), and the words of the
+/// listed names among them.
+#[derive(Default)]
+struct PhraseList {
+    phrases: Vec<Phrase>,
+    tokens: Vec<u32>,
+    weights: Vec<f32>,
+    listed_vocab: Vec<u32>,
+}
+
+impl PhraseList {
+    /// A phrase of these words (each once, in order).
+    fn push(&mut self, words: impl Iterator<Item = (u32, bool)>, target: Target, topic: bool, closed: bool, asks: bool) {
+        let start = self.tokens.len();
+        for (t, q) in words {
+            if !self.tokens[start..].contains(&t) {
+                self.tokens.push(t);
+                self.weights.push(if q { QUALIFIER_WEIGHT } else { 1.0 });
+            }
         }
+        if matches!(target, Target::Listed(_)) && !topic {
+            self.listed_vocab.extend_from_slice(&self.tokens[start..]);
+        }
+        let len = (self.tokens.len() - start) as u32;
+        self.phrases.push(Phrase { target, topic, closed, asks, start: start as u32, len, total: 0.0 });
     }
-    (start as u32, (tokens.len() - start) as u32)
+
+    /// Another list after this one, its words renumbered (`renumber[old] = new`).
+    fn append(&mut self, other: PhraseList, renumber: &[u32]) {
+        let shift = self.tokens.len() as u32;
+        self.tokens.extend(other.tokens.iter().map(|t| renumber[*t as usize]));
+        self.weights.extend(other.weights);
+        self.phrases.extend(other.phrases.into_iter().map(|p| Phrase { start: p.start + shift, ..p }));
+        self.listed_vocab.extend(other.listed_vocab.iter().map(|t| renumber[*t as usize]));
+    }
 }
 
 impl Matcher {
@@ -280,16 +300,9 @@ impl Matcher {
     fn take_parts(&mut self, one: Part, two: Part) {
         self.vocab = one.vocab;
         self.vocab_len = one.vocab_len;
-        self.phrases = one.phrases;
-        self.phrase_tokens = one.phrase_tokens;
-        self.phrase_weights = one.phrase_weights;
-        self.listed_vocab = one.listed_vocab;
         let renumber: Vec<u32> = two.vocab.iter().map(|w| intern(&mut self.vocab, &mut self.vocab_len, w)).collect();
-        let shift = self.phrase_tokens.len() as u32;
-        self.phrase_tokens.extend(two.phrase_tokens.iter().map(|t| renumber[*t as usize]));
-        self.phrase_weights.extend(two.phrase_weights);
-        self.phrases.extend(two.phrases.into_iter().map(|p| Phrase { start: p.start + shift, ..p }));
-        self.listed_vocab.extend(two.listed_vocab.iter().map(|t| renumber[*t as usize]));
+        let mut list = one.list;
+        list.append(two.list, &renumber);
         // The fuzzy table needs only the words. A second thread starts it on the real words
         // while this one adds the joined forms, takes those next, and finishes it while this
         // one weighs the phrases and sorts the words.
@@ -315,17 +328,13 @@ impl Matcher {
                         continue;
                     }
                     let t = (real_words + joined_words.intern(stem) as usize) as u32;
-                    let (start, len) = push_tokens(&mut self.phrase_tokens, &mut self.phrase_weights, std::iter::once((t, false)));
-                    if matches!(target, Target::Listed(_)) && !topic {
-                        self.listed_vocab.push(t);
-                    }
-                    self.phrases.push(Phrase { target, topic, closed: false, asks: true, start, len, total: 0.0 });
+                    list.push(std::iter::once((t, false)), target, topic, false, true);
                 }
             }
             let joined_words = Arc::new(joined_words);
             let _ = tx.send(joined_words.clone());
             let words = real_words + joined_words.len();
-            let weighed = weigh(&mut self.phrases, &mut self.phrase_weights, &self.phrase_tokens, words);
+            let weighed = weigh(&mut list.phrases, &mut list.weights, &list.tokens, words);
             let all: Vec<&str> = vocab.iter().chain(joined_words.iter()).collect();
             let sigs: Vec<u64> = all.iter().map(|v| signature(v)).collect();
             let sorted = sorted_ids(&all);
@@ -335,6 +344,7 @@ impl Matcher {
         for w in joined_words.iter() {
             intern(&mut self.vocab, &mut self.vocab_len, w);
         }
+        (self.phrases, self.phrase_tokens, self.phrase_weights, self.listed_vocab) = (list.phrases, list.tokens, list.weights, list.listed_vocab);
         self.joined = (0..self.vocab.len()).map(|i| i >= real_words).collect();
         let (starts, ids) = side.unwrap_or_else(|_| {
             let mut g = GramTable::default();

@@ -182,22 +182,12 @@ impl Matcher {
             let names_word = |top: &Candidate| sc.listed_mask[self.index_of(&top.code)] & sc.generic_mask == sc.generic_mask;
             let member = ranked.first().filter(|top| names_word(top) && self.generic_codes[gi as usize].contains(&top.code)).map(|top| top.code.clone());
             if let (true, Some(code)) = (partial_ok && l1 >= GENERIC_MIN && sc.generic_alone && uncontested, member) {
-                return Verdict {
-                    kind: VerdictKind::Listed,
-                    code: Some(code),
-                    candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
-                    reason: Reason::Name,
-                };
+                return Self::named(code, ranked);
             }
             return self.generic_verdict(cleaned, gi, &ranked, topics, g, uncontested && sc.generic_alone, sc.generic_modified);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
-            return Verdict {
-                kind: VerdictKind::Listed,
-                code: Some(ranked[0].code.clone()),
-                candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(),
-                reason: Reason::Name,
-            };
+            return Self::named(ranked[0].code.clone(), ranked);
         }
         if l1 >= UNSURE_MIN {
             let spread = if l1 >= LISTED_MIN { 0.05 } else { WEAK_SPREAD };
@@ -231,6 +221,11 @@ impl Matcher {
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
         self.not_listed(cleaned, &ranked, field.as_deref(), reason)
+    }
+
+    /// "Listed": the query names this profession (the nearest others beside it).
+    fn named(code: Code, ranked: Vec<Candidate>) -> Verdict {
+        Verdict { kind: VerdictKind::Listed, code: Some(code), candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(), reason: Reason::Name }
     }
 
     /// "Listed" with the best of several listed professions; the rest are offered as the
