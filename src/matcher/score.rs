@@ -48,6 +48,8 @@ pub(super) struct Scores {
     pub(super) topic: Vec<f32>,
     /// Per listed profession: a closed topic of it matched ("пишу бэкенд").
     pub(super) topic_closed: Vec<bool>,
+    /// Per listed profession: one of its topics read words of the query (as context or alone).
+    pub(super) topic_read: Vec<bool>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
     /// Query words that are qualifiers or context (they never make the head of a title).
@@ -133,6 +135,7 @@ impl Matcher {
             topic_only: vec![false; n],
             topic: vec![0.0; n],
             topic_closed: vec![false; n],
+            topic_read: vec![false; n],
             listed_modified: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
@@ -508,6 +511,7 @@ impl Matcher {
                             topic_recall[i as usize] = topic_recall[i as usize].max(r.recall);
                         }
                         topic_masks[i as usize] |= r.mask;
+                        sc.topic_read[i as usize] = true;
                     }
                 }
                 Target::Listed(i) => {

@@ -182,12 +182,21 @@ impl Matcher {
             let names_word = |top: &Candidate| sc.listed_mask[self.index_of(&top.code)] & sc.generic_mask == sc.generic_mask;
             let member = ranked.first().filter(|top| names_word(top) && self.generic_codes[gi as usize].contains(&top.code)).map(|top| top.code.clone());
             if let (true, Some(code)) = (partial_ok && l1 >= GENERIC_MIN && sc.generic_alone && uncontested, member) {
-                return Self::named(code, ranked);
+                return Self::named(code, l1, ranked);
+            }
+            // A word of one profession only, its field confirmed by that profession's topic
+            // ("мастер п/о по токарному делу": a trade of engineering) and nothing else beside
+            // it: that profession.
+            let members = &self.generic_codes[gi as usize];
+            if let [only] = members.as_slice() {
+                if uncontested && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN && sc.topic_read[self.index_of(only)] {
+                    return Self::named(only.clone(), g, ranked);
+                }
             }
             return self.generic_verdict(cleaned, gi, &ranked, topics, g, uncontested && sc.generic_alone, sc.generic_modified);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
-            return Self::named(ranked[0].code.clone(), ranked);
+            return Self::named(ranked[0].code.clone(), l1, ranked);
         }
         if l1 >= UNSURE_MIN {
             let spread = if l1 >= LISTED_MIN { 0.05 } else { WEAK_SPREAD };
@@ -224,8 +233,13 @@ impl Matcher {
     }
 
     /// "Listed": the query names this profession (the nearest others beside it).
-    fn named(code: Code, ranked: Vec<Candidate>) -> Verdict {
-        Verdict { kind: VerdictKind::Listed, code: Some(code), candidates: ranked.into_iter().take(NEAR_CANDIDATES).collect(), reason: Reason::Name }
+    /// (The answer leads the candidates; others follow only if they reach a question's floor.)
+    /// `score` stands for the answer if the ranking lacks it (a generic word's only profession).
+    fn named(code: Code, score: f32, ranked: Vec<Candidate>) -> Verdict {
+        let answer = ranked.iter().find(|c| c.code == code).cloned().unwrap_or(Candidate { code: code.clone(), score: round(score) });
+        let others = ranked.into_iter().filter(|c| c.code != code && c.score >= QUESTION_MIN);
+        let candidates = std::iter::once(answer).chain(others).take(NEAR_CANDIDATES).collect();
+        Verdict { kind: VerdictKind::Listed, code: Some(code), candidates, reason: Reason::Name }
     }
 
     /// "Listed" with the best of several listed professions; the rest are offered as the
