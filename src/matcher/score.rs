@@ -345,6 +345,10 @@ impl Matcher {
                 });
             }
         }
+        // Words some listed phrase (a name or a topic) reads: at a place they may tell one listed
+        // profession from another ("инженер на целлюлозно-бумажном комбинате"); other place words
+        // are a workplace (see `precision_with`).
+        let listed_read = reached.iter().filter(|r| matches!(self.phrases[r.phrase as usize].target, Target::Listed(_))).fold(0u32, |acc, r| acc | r.mask);
         // What explaining the words in `mask` is worth for `target`: explained weight over the
         // explained weight plus what the other words cost.
         // Words in `free` (a topic of the same profession: "веду диабет" beside "эндокринолог")
@@ -396,7 +400,7 @@ impl Matcher {
                     // A title naming an occupation nothing knows, the match only in the brackets
                     // after it ("фармпредставитель (эндокринология)"): the title is the job.
                     base[j]
-                } else if q || !own_seg || (t.seg > 0 && t.word.capitalized && !known[j]) || !claims[j].is_empty() {
+                } else if q || !own_seg || (t.place && listed_read & (1 << j) == 0) || (t.seg > 0 && t.word.capitalized && !known[j]) || !claims[j].is_empty() {
                     CONTEXT_WEIGHT
                 } else if t.domain {
                     base[j]
