@@ -205,6 +205,11 @@ pub struct GenericGroup {
     /// A topic that alone asks about its professions (most do); `false` for words that only
     /// confirm a title they stand beside (the engineering trades of a vocational master).
     pub asks: bool,
+    /// A generic word that a topic or a name word of one of its professions narrows to that
+    /// profession ("инженер-технолог" at a pharmaceutical plant is the pharmaceutical process
+    /// engineer): the word is the head of those professions' names, not a broad one like
+    /// "инженер" that many trades off the list share.
+    pub narrows: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -388,6 +393,8 @@ struct RawGeneric {
     closed: bool,
     #[serde(default = "yes")]
     asks: bool,
+    #[serde(default)]
+    narrows: bool,
 }
 
 fn yes() -> bool {
@@ -716,7 +723,7 @@ impl Catalog {
                 if gc.is_empty() {
                     continue;
                 }
-                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks });
+                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks, narrows: g.narrows });
             }
             Ok(out)
         };

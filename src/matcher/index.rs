@@ -90,6 +90,7 @@ impl Matcher {
             gram_ids: Vec::new(),
             generic_codes: Vec::new(),
             generic_closed: Vec::new(),
+            generic_narrows: Vec::new(),
             code_index: catalog.professions.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect(),
             catalog,
         };
@@ -118,6 +119,7 @@ impl Matcher {
             terms.extend(g.terms.iter().map(|(_, a)| term(a, Target::Generic(i as u16))));
             m.generic_codes.push(g.codes.clone());
             m.generic_closed.push(g.closed);
+            m.generic_narrows.push(g.narrows);
         }
         // Topic words point at listed professions without naming an occupation: they are
         // phrases of each of their professions, marked so they never make a name (see `score`).
@@ -136,6 +138,7 @@ impl Matcher {
             terms.extend(Lang::ALL.iter().map(|&lang| term(field.name.get(lang), Target::Generic(i))));
             m.generic_codes.push(members.iter().map(|p| p.code.clone()).collect());
             m.generic_closed.push(false);
+            m.generic_narrows.push(false);
         }
         for (i, g) in cat.not_listed.iter().enumerate() {
             terms.extend(g.terms.iter().map(|(_, a)| term(a, Target::NotListed(i as u16))));

@@ -272,6 +272,9 @@ pub struct Matcher {
     generic_codes: Vec<Vec<Code>>,
     /// Per generic target: whether every reading of it is on the list (see `GenericGroup::closed`).
     generic_closed: Vec<bool>,
+    /// Per generic word: a topic or name word of one of its professions narrows it to that one
+    /// (see `GenericGroup::narrows`).
+    generic_narrows: Vec<bool>,
     /// Each listed profession's position in the catalog, by code.
     code_index: HashMap<Code, usize>,
     /// The fuzzy index: vocabulary ids by bigram and word length (see [`lookup::gram_slot`]),

@@ -28,10 +28,6 @@ const KK_CASE: &[&str] = &[
     "ынан", "инен", "нын", "нин", "дын", "дин", "тын", "тин", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "мен", "пен", "бен", "ына", "ине", "ды",
     "ди", "ты", "ти", "га", "ге", "ка", "ке", "да", "де", "та", "те",
 ];
-/// The cases that stand before a personal ending ("Өзбекстаннанмын" — I am from Uzbekistan;
-/// "ауруханадамын" — I am at the hospital): ablative and locative, not the dative that a
-/// noun like `медбике` merely ends with.
-const KK_CASE_BEFORE_PERSONAL: &[&str] = &["ынан", "инен", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "да", "де", "та", "те"];
 const KK_POSSESSIVE: &[&str] = &["сы", "си", "ым", "им", "ы", "и"];
 /// Personal endings no Russian word ends with.
 const KK_PERSONAL_ONLY: &[&str] = &["мыз", "пыз", "быз", "мын", "пын", "бын"];
@@ -39,6 +35,36 @@ const KK_PLURAL: &[&str] = &["лар", "лер", "дар", "дер", "тар", "
 /// Relational adjectives (`бұлттық` — of clouds): the noun they are made from, as the
 /// accusative-like `-ты` of `бұлтты` already gives.
 const KK_RELATIONAL: &[&str] = &["лык", "лик", "дык", "дик", "тык", "тик"];
+
+/// The locative after a possessive ("ауруханасында" — in the hospital, "бөлімінде" — in the
+/// department): Kazakh marks a workplace with an ending, not a preposition.
+const KK_LOCATIVE_POSSESSED: &[&str] = &["сында", "синде", "ында", "инде"];
+/// The bare locative ("бөлімде", "зауытта"): Russian words end like it too, so only in Kazakh text.
+const KK_LOCATIVE: &[&str] = &["нда", "нде", "да", "де", "та", "те"];
+/// Words that modify the noun after them: plurals used as attributes ("балалар ауруханасы"),
+/// relational adjectives ("онкологиялық бөлім"), "-дағы" adjectives of place ("Алматыдағы") and
+/// genitives ("ауданның").
+const KK_ATTRIBUTIVE: &[&str] = &[
+    "лар", "лер", "дар", "дер", "тар", "тер", "лык", "лик", "дык", "дик", "тык", "тик", "дагы", "деги", "тагы", "теги", "нын", "нин", "дын", "дин", "тын", "тин",
+];
+
+/// Whether a folded word is a Kazakh noun in the locative (a place), with `kazakh_text` telling
+/// whether the text around it is Kazakh (see [`is_kazakh_signal`]).
+pub fn kazakh_locative(folded: &str, kazakh_text: bool) -> bool {
+    let long_enough = |suf: &str| folded.ends_with(suf) && folded.chars().count() >= suf.chars().count() + 3;
+    KK_LOCATIVE_POSSESSED.iter().any(|s| long_enough(s)) || (kazakh_text && KK_LOCATIVE.iter().any(|s| long_enough(s)))
+}
+
+/// Whether a folded Kazakh word modifies the noun after it (see `KK_ATTRIBUTIVE`).
+pub fn kazakh_attributive(folded: &str) -> bool {
+    KK_ATTRIBUTIVE.iter().any(|s| folded.ends_with(s) && folded.chars().count() >= s.chars().count() + 3)
+}
+
+/// Whether a word marks its text as Kazakh: a Kazakh letter, or a personal ending no Russian
+/// word has ("дарыгермин").
+pub fn is_kazakh_signal(w: &Word) -> bool {
+    w.kazakh || KK_PERSONAL_ONLY.iter().any(|e| w.folded.ends_with(e) && w.folded.chars().count() >= e.chars().count() + KK_MIN_STEM)
+}
 
 /// A stem shorter than this is not cut further: short Kazakh roots would collide.
 const KK_MIN_STEM: usize = 4;
@@ -71,6 +97,17 @@ impl Morph {
     }
 }
 
+impl Morph {
+    /// A word with Kazakh letters read by the Russian stemmer, its personal ending first taken
+    /// off ("медбикемін" → медбике → `медбик`): the index stems a data word without Kazakh
+    /// letters ("медбике") the Russian way, so a query word whose Kazakh stem the index does not
+    /// know may still meet it so.
+    pub fn russian_reading(&self, folded: &str) -> String {
+        let bare = strip_one(folded, KK_PERSONAL).unwrap_or_else(|| folded.to_string());
+        self.ru.stem(&bare).into_owned()
+    }
+}
+
 fn strip_one(s: &str, suffixes: &[&str]) -> Option<String> {
     let n = s.chars().count();
     suffixes.iter().find_map(|suf| {
@@ -81,17 +118,14 @@ fn strip_one(s: &str, suffixes: &[&str]) -> Option<String> {
 
 pub fn kazakh_stem(s: &str) -> String {
     let mut cur = s.to_string();
-    // "I am X" puts the personal ending on the bare noun ("медбикемін", "дәрігермін"), or on a
-    // place ("Алматыданмын"): after one, only those cases are cut (`медбике` is no dative).
-    let personal = strip_one(&cur, KK_PERSONAL);
-    let classes: &[&[&str]] = if personal.is_some() {
-        &[KK_CASE_BEFORE_PERSONAL, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE]
-    } else {
-        &[KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE]
-    };
-    if let Some(next) = personal {
+    // "I am X" puts the personal ending on the bare noun ("медбикемін", "дәрігермін") or on a
+    // place ("Алматыданмын"). What is left is cut exactly as the bare word is: the index holds
+    // the bare word, so both must meet even where a cut is no real case ending (`медбике` loses
+    // its `-ке` either way).
+    if let Some(next) = strip_one(&cur, KK_PERSONAL) {
         cur = next;
     }
+    let classes: &[&[&str]] = &[KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE];
     for class in classes {
         if let Some(next) = strip_one(&cur, class) {
             cur = next;
@@ -143,5 +177,10 @@ mod tests {
         assert_eq!(st("әзірлеушісі"), st("әзірлеуші"));
         assert_eq!(st("маманымын"), st("маман"));
         assert_eq!(st("маманы"), st("маман"));
+        // A bare noun that ends like a case meets its "I am" form.
+        assert_eq!(st("мейірбикемін"), st("мейірбике"));
+        // …and, written without Kazakh letters, the Russian stemmer's reading of it.
+        assert_eq!(Morph::default().russian_reading(&word("медбикемін").folded), st("медбике"));
+        assert_eq!(st("Алматыданмын"), st("Алматыдан"));
     }
 }

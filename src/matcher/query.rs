@@ -168,12 +168,32 @@ impl Matcher {
             }
         }
         q.request = request && !about_self;
+        mark_kazakh_places(&mut q.toks);
         q
     }
 
     /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).
     pub(super) fn agent_shaped(&self, folded: &str) -> bool {
         folded.chars().count() >= 5 && self.agent_endings.iter().any(|e| folded.ends_with(e.as_str()))
+    }
+}
+
+/// Kazakh has no "в/на": a workplace is a noun in the locative ("балалар ауруханасында" — in a
+/// children's hospital), with the words that modify it before it. Those words are a place.
+fn mark_kazakh_places(toks: &mut [Tok]) {
+    let kazakh_text = toks.iter().any(|t| morph::is_kazakh_signal(&t.word));
+    for i in 0..toks.len() {
+        if !morph::kazakh_locative(&toks[i].word.folded, kazakh_text) || toks[i].word.folded.is_ascii() {
+            continue;
+        }
+        toks[i].place = true;
+        let seg = toks[i].seg;
+        for j in (0..i).rev() {
+            if toks[j].seg != seg || !morph::kazakh_attributive(&toks[j].word.folded) {
+                break;
+            }
+            toks[j].place = true;
+        }
     }
 }
 
@@ -210,5 +230,16 @@ mod tests {
         assert!(m().read_query("need a good pediatrician for my son").request);
         assert!(!m().read_query("Врач-педиатр, ищу работу в Астане").request);
         assert!(!m().read_query("я педиатр").request);
+    }
+
+    #[test]
+    fn kazakh_workplaces_are_places() {
+        let place = |text: &str| -> Vec<String> { m().read_query(text).toks.into_iter().filter(|t| t.place).map(|t| t.word.folded).collect() };
+        assert_eq!(place("нәрестелер бөлімінде мейірбикемін"), ["нарестелер", "болиминде"]);
+        assert_eq!(place("Алматыдағы балалар ауруханасында педиатр болып жұмыс істеймін"), ["алматыдагы", "балалар", "ауруханасында"]);
+        // The occupation before a workplace is no part of it; Russian words ending like a
+        // locative are no place in Russian text.
+        assert_eq!(place("нейрохирург дәрігер ауруханада"), ["ауруханада"]);
+        assert!(place("тимлид, команда разработки").is_empty());
     }
 }

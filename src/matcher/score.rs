@@ -48,8 +48,8 @@ pub(super) struct Scores {
     pub(super) topic: Vec<f32>,
     /// Per listed profession: a closed topic of it matched ("пишу бэкенд").
     pub(super) topic_closed: Vec<bool>,
-    /// Per listed profession: one of its topics read words of the query (as context or alone).
-    pub(super) topic_read: Vec<bool>,
+    /// Per listed profession: the query words its topics read (as context or alone).
+    pub(super) topic_mask: Vec<u32>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
     /// Query words that are qualifiers or context (they never make the head of a title).
@@ -135,7 +135,7 @@ impl Matcher {
             topic_only: vec![false; n],
             topic: vec![0.0; n],
             topic_closed: vec![false; n],
-            topic_read: vec![false; n],
+            topic_mask: vec![0; n],
             listed_modified: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
@@ -155,6 +155,12 @@ impl Matcher {
                     let kk = morph::kazakh_stem(&t.word.folded);
                     if kk != stem && self.vocab.id(&kk).is_some() {
                         stem = kk;
+                    }
+                } else if t.word.kazakh && self.vocab.id(&stem).is_none() {
+                    // …and the other way: "медбикемін" meets "медбике" as the index stems it.
+                    let ru = self.morph.russian_reading(&t.word.folded);
+                    if self.vocab.id(&ru).is_some() {
+                        stem = ru;
                     }
                 }
                 // Context words ("больнице", "hospital") are known by their stems.
@@ -515,7 +521,7 @@ impl Matcher {
                             topic_recall[i as usize] = topic_recall[i as usize].max(r.recall);
                         }
                         topic_masks[i as usize] |= r.mask;
-                        sc.topic_read[i as usize] = true;
+                        sc.topic_mask[i as usize] |= r.mask;
                     }
                 }
                 Target::Listed(i) => {

@@ -189,8 +189,29 @@ impl Matcher {
             // it: that profession.
             let members = &self.generic_codes[gi as usize];
             if let [only] = members.as_slice() {
-                if uncontested && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN && sc.topic_read[self.index_of(only)] {
+                if uncontested && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN && sc.topic_mask[self.index_of(only)] != 0 {
                     return Self::named(only.clone(), g, ranked);
+                }
+            }
+            // A word that heads its professions' names, with a topic or name word of some of
+            // them beside it ("инженер-технолог на фармзаводе", "research engineer, organic
+            // synthesis"): those are the job, and all of them are listed.
+            if self.generic_narrows[gi as usize] && uncontested && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN {
+                let pointed: Vec<Candidate> = members
+                    .iter()
+                    .filter(|c| {
+                        // (Words beside the generic one: "chemical engineer" is not narrowed by
+                        // its own "chemical".)
+                        let i = self.index_of(c);
+                        let beside = !sc.generic_mask & !sc.light_mask;
+                        sc.topic_mask[i] & beside != 0 || (sc.distinct[i] && sc.listed_mask[i] & beside != 0)
+                    })
+                    .map(|c| Candidate { code: c.clone(), score: ranked.iter().find(|r| &r.code == c).map_or(0.0, |r| r.score).max(round(sc.topic[self.index_of(c)])) })
+                    .collect();
+                if !pointed.is_empty() && pointed.len() < members.len() {
+                    let mut pointed = pointed;
+                    pointed.sort_by(|a, b| b.score.total_cmp(&a.score));
+                    return Self::one_of(pointed);
                 }
             }
             return self.generic_verdict(cleaned, gi, &ranked, topics, g, uncontested && sc.generic_alone, sc.generic_modified);
