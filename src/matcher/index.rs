@@ -60,7 +60,8 @@ impl Matcher {
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
             context: HashSet::default(),
-            requests: folded_set(&lex.requests),
+            // (Without the soft sign too: "записатся" is how many type "записаться".)
+            requests: folded_set(&lex.requests).into_iter().flat_map(|w| [w.replace('ь', ""), w]).collect(),
             self_markers: folded_set(&lex.self_markers),
             domain_markers: folded_set(&lex.domain_markers),
             place_markers: folded_set(&lex.place_markers),

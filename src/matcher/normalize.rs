@@ -80,6 +80,11 @@ pub fn word(w: &str) -> Word {
         kazakh |= is_kazakh_letter(l) || l == 'ə' || (has_cyr && l == 'i');
         folded.push(fold_char(l, has_cyr));
     }
+    // Kazakh spells loanwords with a soft sign ("мобильді") that people typing in Latin drop
+    // ("mobildi"): in a Kazakh word it is no letter to match.
+    if kazakh {
+        folded.retain(|c| c != 'ь');
+    }
     Word { folded, kazakh, capitalized }
 }
 

@@ -142,7 +142,7 @@ impl Matcher {
             gap.clear();
 
             let w = normalize::word(raw);
-            request |= self.requests.contains(&w.folded);
+            request |= self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             about_self |= self.self_markers.contains(&w.folded);
             match self.preposition(raw, &w) {
                 Some(Preposition::Domain) => {

@@ -5,6 +5,8 @@
 /// Multi-letter groups, longest first.
 const GROUPS: &[(&str, &str)] = &[
     ("shch", "щ"),
+    // The reflexive verb ending ("zapisatsya" — записаться), not a "ц".
+    ("tsya", "тся"),
     ("sch", "щ"),
     ("zh", "ж"),
     ("kh", "х"),
@@ -130,6 +132,7 @@ mod tests {
         assert_eq!(latin_to_cyrillic("endokrinolog").unwrap(), "эндокринолог");
         assert_eq!(latin_to_cyrillic("oncolog").unwrap(), "онколог");
         assert_eq!(latin_to_cyrillic("vrach-gematolog").unwrap(), "врач-гематолог");
+        assert_eq!(latin_to_cyrillic("zapisatsya").unwrap(), "записатся");
         assert_eq!(latin_to_cyrillic("123"), None);
     }
 
