@@ -87,6 +87,9 @@ pub const AGENT_UNKNOWN: f32 = 0.6;
 /// A shortened official name is taken as the profession when its words explain this much of the
 /// query.
 pub const PARTIAL_PRECISION_MIN: f32 = 0.95;
+/// A name read at least this much, the rest of the query its topic, confirms it (see
+/// `Scores::confirmed`).
+pub const CONFIRMED_RECALL_MIN: f32 = 0.5;
 /// The `isco` of a not-listed group of words that are no occupation (statuses, chat): they
 /// answer a message that is only that, and are context beside an occupation.
 pub const NO_OCCUPATION: &str = "none";

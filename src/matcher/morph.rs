@@ -50,9 +50,23 @@ const KK_ATTRIBUTIVE: &[&str] = &[
 
 /// Whether a folded word is a Kazakh noun in the locative (a place), with `kazakh_text` telling
 /// whether the text around it is Kazakh (see [`is_kazakh_signal`]).
-pub fn kazakh_locative(folded: &str, kazakh_text: bool) -> bool {
+pub fn kazakh_locative(folded: &str, kazakh_text: bool) -> Option<Locative> {
     let long_enough = |suf: &str| folded.ends_with(suf) && folded.chars().count() >= suf.chars().count() + 3;
-    KK_LOCATIVE_POSSESSED.iter().any(|s| long_enough(s)) || (kazakh_text && KK_LOCATIVE.iter().any(|s| long_enough(s)))
+    if KK_LOCATIVE_POSSESSED.iter().any(|s| long_enough(s)) {
+        Some(Locative::Possessed)
+    } else if kazakh_text && KK_LOCATIVE.iter().any(|s| long_enough(s)) {
+        Some(Locative::Bare)
+    } else {
+        None
+    }
+}
+
+/// A Kazakh locative with the possessive of a compound noun ("оқу орнында", "балалар
+/// ауруханасында": the word before it is part of the place) or without.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Locative {
+    Possessed,
+    Bare,
 }
 
 /// Whether a folded Kazakh word modifies the noun after it (see `KK_ATTRIBUTIVE`).

@@ -183,12 +183,17 @@ impl Matcher {
 fn mark_kazakh_places(toks: &mut [Tok]) {
     let kazakh_text = toks.iter().any(|t| morph::is_kazakh_signal(&t.word));
     for i in 0..toks.len() {
-        if !morph::kazakh_locative(&toks[i].word.folded, kazakh_text) || toks[i].word.folded.is_ascii() {
-            continue;
-        }
+        let Some(kind) = morph::kazakh_locative(&toks[i].word.folded, kazakh_text).filter(|_| !toks[i].word.folded.is_ascii()) else { continue };
         toks[i].place = true;
         let seg = toks[i].seg;
-        for j in (0..i).rev() {
+        // A possessive makes a compound noun: the word before is part of the place ("оқу
+        // орнында", "реанимация бөлімінде").
+        let mut first = i;
+        if kind == morph::Locative::Possessed && i > 0 && toks[i - 1].seg == seg {
+            first = i - 1;
+            toks[first].place = true;
+        }
+        for j in (0..first).rev() {
             if toks[j].seg != seg || !morph::kazakh_attributive(&toks[j].word.folded) {
                 break;
             }
@@ -240,6 +245,7 @@ mod tests {
         // The occupation before a workplace is no part of it; Russian words ending like a
         // locative are no place in Russian text.
         assert_eq!(place("нейрохирург дәрігер ауруханада"), ["ауруханада"]);
+        assert_eq!(place("жоғары оқу орнында сабақ беремін"), ["оку", "орнында"]);
         assert!(place("тимлид, команда разработки").is_empty());
     }
 }

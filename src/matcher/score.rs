@@ -50,6 +50,10 @@ pub(super) struct Scores {
     pub(super) topic_closed: Vec<bool>,
     /// Per listed profession: the query words its topics read (as context or alone).
     pub(super) topic_mask: Vec<u32>,
+    /// Per listed profession: part of its name read, every other word of the query context, a
+    /// place or its own topic, and a topic of it read beside the name ("инженер по бортовому ПО
+    /// спутников": the space-system engineer's name in part, its satellites in full).
+    pub(super) confirmed: Vec<bool>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
     /// Query words that are qualifiers or context (they never make the head of a title).
@@ -137,6 +141,7 @@ impl Matcher {
             topic_closed: vec![false; n],
             topic_mask: vec![0; n],
             listed_modified: vec![false; n],
+            confirmed: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
             ..Default::default()
@@ -600,6 +605,16 @@ impl Matcher {
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
                 if precision >= PARTIAL_PRECISION_MIN {
                     sc.partial[i] = distinct_recall[i];
+                    // (The name's part read must hold an occupation word — the profession's own or
+                    // a generic one like "инженер" — not only its workplace: "жоғары оқу
+                    // орнында сабақ беремін" teaches at a university, what is not said.)
+                    let agent = (0..toks.len()).any(|j| {
+                        masks[i] & !sc.light_mask & !sc.place_mask & (1 << j) != 0
+                            && units.iter().filter(|u| u.first == j && u.last == j).flat_map(|u| u.hits.iter()).any(|&(id, s)| {
+                                s >= DISTINCTIVE_SIM && (self.generic_word[id as usize] || self.owner[id as usize] == Some(i as u16))
+                            })
+                    });
+                    sc.confirmed[i] = agent && best_recall[i] >= CONFIRMED_RECALL_MIN && topic_masks[i] & !masks[i] & !sc.light_mask != 0;
                 }
             }
         }

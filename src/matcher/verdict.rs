@@ -219,6 +219,14 @@ impl Matcher {
         if listed_ok || (partial_ok && g < l1 + TIE) {
             return Self::named(ranked[0].code.clone(), l1, ranked);
         }
+        // One profession whose name and topics together read the whole query, nothing off the
+        // list in sight: it qualifies.
+        let confirmed: Vec<&Candidate> = ranked.iter().filter(|c| c.score >= UNSURE_MIN && sc.confirmed[self.index_of(&c.code)]).collect();
+        if let ([one], true) = (confirmed.as_slice(), uncontested && g < l1 + TIE) {
+            // (Only weaker readings follow it: they are the exact-code choice, not rivals.)
+            let rest: Vec<Candidate> = ranked.iter().filter(|c| c.score <= one.score).cloned().collect();
+            return Self::named(one.code.clone(), one.score, rest);
+        }
         if l1 >= UNSURE_MIN {
             let spread = if l1 >= LISTED_MIN { 0.05 } else { WEAK_SPREAD };
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + spread >= l1).take(MAX_CANDIDATES).collect();
