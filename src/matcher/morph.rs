@@ -100,6 +100,11 @@ impl Morph {
         } else if s.chars().all(|c| c.is_ascii_alphanumeric()) {
             // English agent nouns keep their `-er`: Snowball reads `reporter` as `report` and
             // `composer` as `compos`, so "reporting" and "Jetpack Compose" would name occupations.
+            // Snowball cuts "animals" to the `anim` of "animation": a vet of small animals is no
+            // animator.
+            if matches!(s, "animal" | "animals") {
+                return "animal".to_string();
+            }
             let singular = s.strip_suffix('s').filter(|r| r.ends_with("er")).unwrap_or(s);
             match singular.strip_suffix("er").filter(|r| r.len() >= 3) {
                 Some(root) => format!("{}er", self.en.stem(root)),
@@ -160,6 +165,7 @@ mod tests {
         assert_eq!(st("developers"), st("developer"));
         assert_ne!(st("reporting"), st("reporter"));
         assert_ne!(st("compose"), st("composer"));
+        assert_ne!(st("animals"), st("animation"));
     }
 
     use super::super::normalize::word;

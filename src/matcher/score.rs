@@ -497,7 +497,9 @@ impl Matcher {
             }
             // Context alone names no occupation off the list: "больнице" is not "главный врач
             // больницы". (A generic word may be light: "врач" beside a specialty.)
-            if matches!(phrase.target, Target::NotListed(_)) && r.mask & !sc.light_mask == 0 {
+            // (Nor a workplace: "жедел жәрдем ауруханасында" is an emergency hospital, not an
+            // emergency physician.)
+            if matches!(phrase.target, Target::NotListed(_)) && r.mask & !sc.light_mask & !sc.place_mask == 0 {
                 continue;
             }
             // A name is not made of a generic word and a modifier of the place after it: in

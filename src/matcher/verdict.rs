@@ -125,10 +125,16 @@ impl Matcher {
             if let Some(best) = ranked.first().filter(|c| c.score >= LISTED_MIN - HEAD_MARGIN) {
                 let lm = sc.listed_mask[self.index_of(&best.code)];
                 let nm = sc.not_listed_mask;
+                // (Not a workplace — "нәрестелер бөлімінде мейірбикемін" is a nurse of a newborn
+                // ward — and the title before what follows it: "veterinarian (small animals)"
+                // has no second title.)
+                let (ls, ns) = (sc.segs.get(lm.trailing_zeros() as usize), sc.segs.get(nm.trailing_zeros() as usize));
                 let listed_head = lm & nm == 0
                     && lm != 0
                     && nm != 0
-                    && if sc.latin { lm.leading_zeros() < nm.leading_zeros() } else { lm.trailing_zeros() < nm.trailing_zeros() };
+                    && lm & !sc.place_mask != 0
+                    && (ls < ns
+                        || ls == ns && if sc.latin { lm.leading_zeros() < nm.leading_zeros() } else { lm.trailing_zeros() < nm.trailing_zeros() });
                 // …and a listed specialty's own word joined to the other one in a compound
                 // ("маммолог-рентгенолог", "лаборант-бактериолог"): one of two jobs, ask.
                 let both = lm | nm;
