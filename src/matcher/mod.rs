@@ -480,6 +480,16 @@ mod tests {
         assert_eq!(digit_runs("код 3521 3 003"), ["35213003"]);
         assert_eq!(digit_runs("2211.7.002"), ["22117002"]);
         assert_eq!(digit_runs("5 лет, 2512"), ["5", "2512"]);
+        assert_eq!(digit_runs("Microsoft, 2014-2022"), ["2014", "2022"]);
+        assert_eq!(digit_runs("21667 003"), ["21667003"]);
+    }
+
+    #[test]
+    fn years_and_names_are_no_code_or_request() {
+        // "2014-2022" is a span of years; "book" in a name books nothing.
+        assert_eq!(listed("Software Design Engineer (Microsoft, 2014-2022)").as_deref(), Some("2512-1-001"));
+        assert_eq!(listed("children's book illustrator").as_deref(), Some("2651-3-004"));
+        assert_eq!(m().match_query("need to book a pediatrician for my son").reason, Reason::Request);
     }
 
     #[test]

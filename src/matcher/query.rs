@@ -28,6 +28,10 @@ pub(super) struct Query {
     pub toks: Vec<Tok>,
     /// Asks for a service ("запишите к онкологу"), with no word saying it is about the writer.
     pub request: bool,
+    /// The words of `toks` that mark a request (see [`Matcher::request_stands`]).
+    pub request_mask: u32,
+    /// A request word outside `toks` (a stopword or a preposition-like word).
+    pub request_free: bool,
 }
 
 enum Preposition {
@@ -142,8 +146,11 @@ impl Matcher {
             gap.clear();
 
             let w = normalize::word(raw);
-            request |= self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
+            let asks = self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
+            request |= asks;
             about_self |= self.self_markers.contains(&w.folded);
+            let kept = q.toks.len();
+            q.request_free |= asks && self.preposition(raw, &w).is_some();
             match self.preposition(raw, &w) {
                 Some(Preposition::Domain) => {
                     (domain, place) = (true, false);
@@ -163,9 +170,13 @@ impl Matcher {
                 }
                 let qualifier = self.qualifiers.contains(&w.folded);
                 if q.toks.len() < MAX_WORDS {
+                    if asks {
+                        q.request_mask |= 1 << q.toks.len();
+                    }
                     q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
                 }
             }
+            q.request_free |= asks && q.toks.len() == kept;
         }
         q.request = request && !about_self;
         mark_kazakh_places(&mut q.toks);

@@ -323,6 +323,12 @@ impl Matcher {
                 }
             }
         }
+        // A request word that an occupation's name holds is that name's: "children's book
+        // illustrator" books nothing.
+        if sc.request && !query.request_free {
+            let named = claims.iter().enumerate().filter(|(_, c)| !c.is_empty()).fold(0u32, |m, (j, _)| m | 1 << j);
+            sc.request = query.request_mask & !named != 0;
+        }
         if let Some(trace) = trace.as_deref_mut() {
             for (j, t) in toks.iter().enumerate() {
                 let mut hits: Vec<(String, f32)> = units

@@ -435,31 +435,40 @@ pub(super) fn round(s: f32) -> f32 {
     (s * 1000.0).round() / 1000.0
 }
 
-/// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings.
+/// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings. Two
+/// groups of four are two numbers, not a code: "2014-2022" is a span of years.
 pub(super) fn digit_runs(text: &str) -> Vec<String> {
     let mut runs = Vec::new();
     let mut cur = String::new();
+    // Digits per separated group of the current run.
+    let mut groups: Vec<usize> = Vec::new();
     let mut pending_sep = false;
-    let mut prev_alpha = false;
+    let end = |cur: &mut String, groups: &mut Vec<usize>, runs: &mut Vec<String>| {
+        if groups.as_slice() == [4, 4] {
+            let (a, b) = cur.split_at(4);
+            runs.push(a.to_string());
+            runs.push(b.to_string());
+            cur.clear();
+        } else if !cur.is_empty() {
+            runs.push(std::mem::take(cur));
+        }
+        groups.clear();
+    };
     for c in text.chars() {
         if c.is_ascii_digit() {
-            if prev_alpha && cur.is_empty() {
-                // digits glued to a word (`c1`, `5лет`) are not a code
+            if groups.is_empty() || pending_sep {
+                groups.push(0);
             }
+            *groups.last_mut().unwrap_or(&mut 0) += 1;
             cur.push(c);
             pending_sep = false;
         } else if matches!(c, ' ' | '-' | '.' | '_' | '/' | '–' | '—' | '\u{a0}') && !cur.is_empty() && !pending_sep {
             pending_sep = true;
         } else {
-            if !cur.is_empty() {
-                runs.push(std::mem::take(&mut cur));
-            }
+            end(&mut cur, &mut groups, &mut runs);
             pending_sep = false;
         }
-        prev_alpha = c.is_alphabetic();
     }
-    if !cur.is_empty() {
-        runs.push(cur);
-    }
+    end(&mut cur, &mut groups, &mut runs);
     runs
 }
