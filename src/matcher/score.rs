@@ -128,6 +128,12 @@ struct Reached {
 }
 
 impl Matcher {
+    /// Whether a group off the list is no occupation at all (statuses, chat: see
+    /// [`NO_OCCUPATION`]).
+    pub(super) fn no_occupation(&self, group: u16) -> bool {
+        self.catalog.not_listed[group as usize].isco == NO_OCCUPATION
+    }
+
     pub(super) fn score_text(&self, text: &str, mut trace: Option<&mut Trace>) -> Scores {
         let query = self.read_query(text);
         let n = self.catalog.professions.len();
@@ -309,7 +315,7 @@ impl Matcher {
         }) {
             let target = self.phrases[r.phrase as usize].target;
             // Statuses and chat ("студент", "ищу работу") are no occupation beside another.
-            if matches!(target, Target::NotListed(g) if self.catalog.not_listed[g as usize].isco == NO_OCCUPATION) {
+            if matches!(target, Target::NotListed(g) if self.no_occupation(g)) {
                 continue;
             }
             for (j, c) in claims.iter_mut().enumerate() {
@@ -488,6 +494,8 @@ impl Matcher {
         let mut full_segs = vec![0u64; n];
         let mut generic_mask = 0u32;
         let mut near_not_listed: Vec<(f32, u32)> = Vec::new();
+        // The best reading as an occupation off the list (not a status or chat): see below.
+        let mut occupation_off_list: (f32, Option<u16>, f32) = (0.0, None, 0.0);
         // Best recall first: a phrase scores at most its recall, so once the recall falls below
         // the best score of its kind no later phrase of that kind can win (unless tracing).
         reached.sort_unstable_by(|a, b| b.recall.total_cmp(&a.recall));
@@ -495,7 +503,8 @@ impl Matcher {
             let phrase = &self.phrases[r.phrase as usize];
             let best_of_kind = match phrase.target {
                 Target::Listed(_) => 0.0,
-                Target::NotListed(_) => sc.not_listed.0 - TIE,
+                Target::NotListed(g) if self.no_occupation(g) => sc.not_listed.0 - TIE,
+                Target::NotListed(_) => occupation_off_list.0 - TIE,
                 Target::Generic(_) => sc.generic.0,
             };
             if trace.is_none() && !matches!(phrase.target, Target::Listed(_)) && r.recall <= best_of_kind {
@@ -567,6 +576,9 @@ impl Matcher {
                     }
                 }
                 Target::NotListed(g) => {
+                    if !self.no_occupation(g) && s > occupation_off_list.0 {
+                        occupation_off_list = (s, Some(g), r.recall);
+                    }
                     near_not_listed.push((s, r.mask));
                     if s > sc.not_listed.0 {
                         sc.not_listed = (s, Some(g));
@@ -626,6 +638,16 @@ impl Matcher {
                 }
             }
         }
+        // A status or chat ("ықтиярхат алғым келеді", "студент") beside an occupation says nothing
+        // against it: only an occupation off the list contests.
+        // (Read as well as an occupation off the list would need to be: a weak echo of the
+        // list in "сколько ждать решения по ПМЖ" is no occupation.)
+        let occupation_read = sc.listed.iter().chain(std::iter::once(&sc.generic.0)).any(|&s| s >= NOT_LISTED_MIN);
+        if occupation_read && sc.not_listed.1.is_some_and(|g| self.no_occupation(g)) {
+            sc.not_listed = (occupation_off_list.0, occupation_off_list.1);
+            sc.not_listed_recall = occupation_off_list.2;
+        }
+        sc.not_listed_mask = near_not_listed.iter().filter(|(s, _)| s + TIE >= sc.not_listed.0).fold(0, |m, (_, mask)| m | mask);
         sc.generic_mask = generic_mask;
         sc.generic_named = (0..toks.len()).any(|j| generic_mask & (1 << j) != 0 && !toks[j].place);
         // Every other word of the best generic word's segment is context, a place, or read by one
