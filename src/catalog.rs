@@ -237,6 +237,9 @@ pub struct Lexicon {
     pub requests: PerLang,
     /// Words that make it about the writer's own work ("ищу работу", "I am"): they cancel a request.
     pub self_markers: PerLang,
+    /// Words that make the occupation a wish or a course of study, not the writer's work yet
+    /// ("студентка, будущий педиатр", "хочу стать программистом").
+    pub aspirations: PerLang,
     /// Prepositions after which a word is a place or a tool ("работаю в реанимации").
     pub place_markers: PerLang,
     /// Prepositions after which a word narrows the occupation's domain ("по поварскому делу").
@@ -365,6 +368,8 @@ struct RawLexicon {
     requests: PerLang,
     #[serde(default)]
     self_markers: PerLang,
+    #[serde(default)]
+    aspirations: PerLang,
     #[serde(default)]
     domain_markers: PerLang,
     #[serde(default)]
@@ -738,6 +743,7 @@ impl Catalog {
             context: rl.context,
             requests: rl.requests,
             self_markers: rl.self_markers,
+            aspirations: rl.aspirations,
             domain_markers: rl.domain_markers,
             place_markers: rl.place_markers,
             agent_endings: rl.agent_endings,

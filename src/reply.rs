@@ -362,6 +362,7 @@ pub fn verdict(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> Reply
                 Reason::NotUnderstood => t(lang, "not-understood", &[]),
                 Reason::OtherOccupation => t(lang, "not-listed-other", &[("query", quote(query).as_str().into())]),
                 Reason::Request => t(lang, "not-listed-request", &[]),
+                Reason::Aspiration => t(lang, "not-listed-aspiration", &[]),
                 _ => t(lang, "not-listed", &[]),
             };
             if v.reason != Reason::NotUnderstood {

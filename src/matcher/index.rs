@@ -63,6 +63,7 @@ impl Matcher {
             // (Without the soft sign too: "записатся" is how many type "записаться".)
             requests: folded_set(&lex.requests).into_iter().flat_map(|w| [w.replace('ь', ""), w]).collect(),
             self_markers: folded_set(&lex.self_markers),
+            aspirations: folded_set(&lex.aspirations),
             domain_markers: folded_set(&lex.domain_markers),
             place_markers: folded_set(&lex.place_markers),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),

@@ -32,6 +32,8 @@ pub(super) struct Query {
     pub request_mask: u32,
     /// A request word outside `toks` (a stopword or a preposition-like word).
     pub request_free: bool,
+    /// The occupation is a wish or a course of study ("будущий педиатр", "учусь на врача").
+    pub aspiration: bool,
 }
 
 enum Preposition {
@@ -149,6 +151,7 @@ impl Matcher {
             let asks = self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
             about_self |= self.self_markers.contains(&w.folded);
+            q.aspiration |= self.aspirations.contains(&w.folded);
             let kept = q.toks.len();
             q.request_free |= asks && self.preposition(raw, &w).is_some();
             match self.preposition(raw, &w) {

@@ -22,6 +22,8 @@ pub(super) struct Scores {
     pub(super) generic: (f32, Option<u16>),
     /// The message asks for a service rather than describing the writer's work.
     pub(super) request: bool,
+    /// The occupation is a wish or a course of study (see `Query::aspiration`).
+    pub(super) aspiration: bool,
     /// How much of the best not-listed phrase the query covers.
     pub(super) not_listed_recall: f32,
     /// The query words the best not-listed phrases explain (those within `TIE` of the best:
@@ -150,6 +152,7 @@ impl Matcher {
             confirmed: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
+            aspiration: query.aspiration,
             ..Default::default()
         };
         let toks = &query.toks;

@@ -118,6 +118,10 @@ impl Matcher {
         if sc.request && l1.max(n).max(g) >= UNSURE_MIN {
             return self.not_listed(cleaned, &ranked, None, Reason::Request);
         }
+        // A student or someone who wants to become one: not qualified yet, whatever the job.
+        if sc.aspiration && l1.max(g) >= UNSURE_MIN {
+            return self.not_listed(cleaned, &ranked, None, Reason::Aspiration);
+        }
         if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
             // Two specialties named together ("гематолог-трансфузиолог", "онколог-маммолог"):
             // when the listed one is the head — first in Russian and Kazakh, last in English —
