@@ -93,7 +93,8 @@ pub fn word(w: &str) -> Word {
 /// look-alikes to Cyrillic.
 pub fn fold_char(c: char, in_cyrillic_word: bool) -> char {
     match c {
-        'ё' => 'е',
+        // (`э` too: a transliterated "etu", "ekonomist" starts with either.)
+        'ё' | 'э' => 'е',
         'ә' | 'ə' => 'а',
         'ғ' => 'г',
         'қ' => 'к',

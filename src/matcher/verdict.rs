@@ -38,6 +38,19 @@ impl Matcher {
             let field = ng.and_then(|g| self.catalog.not_listed[g as usize].field.as_deref());
             !topics.iter().any(|t| self.catalog.profession(&t.code).is_some_and(|p| field.is_some_and(|f| p.fields.iter().any(|x| x == f))))
         };
+        // A weak name beside a closed topic that reads the query in full ("бэкенд": half of
+        // "бэкенд-разработчик", all of the topic): every reading is listed, it qualifies.
+        if verdict.kind == VerdictKind::Unsure && verdict.reason == Reason::Weak && !sc.request && n < UNSURE_MIN {
+            let closed: Vec<Candidate> = topics.iter().filter(|c| c.score >= QUESTION_MIN && sc.topic_closed[self.index_of(&c.code)]).cloned().collect();
+            if !closed.is_empty() && verdict.candidates.iter().all(|c| closed.iter().any(|t| t.code == c.code)) {
+                let mut cands = verdict.candidates.clone();
+                // (The names lead; the topic's other professions follow where they rank below.)
+                let floor = cands.last().map_or(0.0, |c| c.score);
+                cands.extend(closed.into_iter().filter(|t| t.score <= floor && !verdict.candidates.iter().any(|c| c.code == t.code)));
+                cands.truncate(MAX_CANDIDATES);
+                return Self::one_of(cands);
+            }
+        }
         match topics.first() {
             Some(t) if asks_topic(&verdict) && !sc.request && n < NOT_LISTED_MIN && !named_elsewhere && t.score >= QUESTION_MIN => {
                 let cands: Vec<Candidate> =
