@@ -499,6 +499,14 @@ impl Matcher {
         let mut near_not_listed: Vec<(f32, u32)> = Vec::new();
         // The best reading as an occupation off the list (not a status or chat): see below.
         let mut occupation_off_list: (f32, Option<u16>, f32) = (0.0, None, 0.0);
+        // The words each listed profession's topics read, before any phrase is scored (a generic
+        // word is scored with them: see below).
+        let mut topic_seen = vec![0u32; n];
+        for r in reached.iter().filter(|r| r.recall >= TOPIC_RECALL_MIN && self.phrases[r.phrase as usize].topic) {
+            if let Target::Listed(i) = self.phrases[r.phrase as usize].target {
+                topic_seen[i as usize] |= r.mask;
+            }
+        }
         // Best recall first: a phrase scores at most its recall, so once the recall falls below
         // the best score of its kind no later phrase of that kind can win (unless tracing).
         reached.sort_unstable_by(|a, b| b.recall.total_cmp(&a.recall));
@@ -532,7 +540,17 @@ impl Matcher {
             {
                 continue;
             }
-            let precision = if trace.is_some() || !matches!(phrase.target, Target::Listed(_)) { precision_of(r.mask, phrase.target) } else { 0.0 };
+            let precision = match phrase.target {
+                // A word that heads its professions' names is confirmed by their topics as each
+                // of them is ("инженер-исследователь по обогащению руд").
+                Target::Generic(g) if self.generic_narrows[g as usize] => {
+                    let free = self.generic_codes[g as usize].iter().fold(0u32, |m, c| m | topic_seen[self.index_of(c)]) & !r.mask;
+                    precision_with(r.mask, phrase.target, free, 0)
+                }
+                Target::NotListed(_) | Target::Generic(_) => precision_of(r.mask, phrase.target),
+                Target::Listed(_) if trace.is_some() => precision_of(r.mask, phrase.target),
+                Target::Listed(_) => 0.0,
+            };
             let s = similarity::combine(r.recall, precision);
             if let Some(trace) = trace.as_deref_mut() {
                 trace.phrases.push((r.phrase, r.recall, precision, s));
