@@ -285,11 +285,12 @@ impl Matcher {
     }
 
     /// "Listed": the query names this profession (the nearest others beside it).
-    /// (The answer leads the candidates; others follow only if they reach a question's floor.)
+    /// (The answer leads the candidates; others follow only if they match as well as a question
+    /// would need: a generic word's far members are no exact-code choice.)
     /// `score` stands for the answer if the ranking lacks it (a generic word's only profession).
     fn named(code: Code, score: f32, ranked: Vec<Candidate>) -> Verdict {
         let answer = ranked.iter().find(|c| c.code == code).cloned().unwrap_or(Candidate { code: code.clone(), score: round(score) });
-        let others = ranked.into_iter().filter(|c| c.code != code && c.score >= QUESTION_MIN);
+        let others = ranked.into_iter().filter(|c| c.code != code && c.score >= UNSURE_MIN);
         let candidates = std::iter::once(answer).chain(others).take(NEAR_CANDIDATES).collect();
         Verdict { kind: VerdictKind::Listed, code: Some(code), candidates, reason: Reason::Name }
     }
