@@ -242,6 +242,8 @@ pub struct Lexicon {
     pub aspirations: PerLang,
     /// Prepositions after which a word is a place or a tool ("работаю в реанимации").
     pub place_markers: PerLang,
+    /// Articles ("at a plant"): they keep a place or domain going where another stopword ends it.
+    pub determiners: PerLang,
     /// Prepositions after which a word narrows the occupation's domain ("по поварскому делу").
     pub domain_markers: PerLang,
     /// Endings of words that name a person's occupation (`-ист`, `-olog`, `-шы`): an unknown word
@@ -374,6 +376,8 @@ struct RawLexicon {
     domain_markers: PerLang,
     #[serde(default)]
     place_markers: PerLang,
+    #[serde(default)]
+    determiners: PerLang,
     #[serde(default)]
     agent_endings: PerLang,
     #[serde(default)]
@@ -746,6 +750,7 @@ impl Catalog {
             aspirations: rl.aspirations,
             domain_markers: rl.domain_markers,
             place_markers: rl.place_markers,
+            determiners: rl.determiners,
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
         };

@@ -66,6 +66,7 @@ impl Matcher {
             aspirations: folded_set(&lex.aspirations),
             domain_markers: folded_set(&lex.domain_markers),
             place_markers: folded_set(&lex.place_markers),
+            determiners: folded_set(&lex.determiners),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
             abbreviations: [true, false].map(|exact| {

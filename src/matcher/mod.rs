@@ -259,6 +259,8 @@ pub struct Matcher {
     self_markers: HashSet<String>,
     domain_markers: HashSet<String>,
     place_markers: HashSet<String>,
+    /// Folded determiners (see `Lexicon::determiners`).
+    determiners: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
     /// Abbreviations → their expansion: those read only in the exact case typed (`ПО`), then

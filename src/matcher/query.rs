@@ -167,8 +167,11 @@ impl Matcher {
             }
             for w in self.expand(raw, w) {
                 if self.is_filler(&w) {
-                    // Another preposition ends a domain or a place.
-                    (domain, place) = (false, false);
+                    // Another preposition ends a domain or a place; an article does not ("at a
+                    // generic-drug plant").
+                    if !self.determiners.contains(&w.folded) {
+                        (domain, place) = (false, false);
+                    }
                     continue;
                 }
                 let qualifier = self.qualifiers.contains(&w.folded);

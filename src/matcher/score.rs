@@ -680,8 +680,15 @@ impl Matcher {
                 acc | masks[i] | topic_masks[i]
             });
             let seg = toks[generic_mask.trailing_zeros() as usize].seg;
-            sc.generic_alone =
-                (0..toks.len()).all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren);
+            // (A word nothing reads, not shaped like an occupation — a series, a brand — is no
+            // modifier of the word either: "звукорежиссёр озвучки и дубляжа сериалов".)
+            // (After the word, where Russian and Kazakh put what a noun is of.)
+            let last = 31 - generic_mask.leading_zeros() as usize;
+            let unread = |j: usize| {
+                !sc.latin && j > last && !units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty()) && !self.agent_shaped(&toks[j].word.folded)
+            };
+            sc.generic_alone = (0..toks.len())
+                .all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren || unread(j));
         }
         sc
     }

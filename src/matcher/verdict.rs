@@ -22,6 +22,11 @@ impl Matcher {
     pub(super) fn decide(&self, cleaned: &str, sc: Scores) -> Verdict {
         // Names decide; topics (a workplace, subject, activity) only ask when nothing else does.
         let ranked: Vec<Candidate> = self.ranked(&sc).into_iter().filter(|c| !sc.topic_only[self.index_of(&c.code)]).collect();
+        // A name met only at a workplace gives way to one named outside it ("paediatric
+        // neurosurgeon at a children's hospital").
+        let place_only = |c: &Candidate| sc.place_only[self.index_of(&c.code)];
+        let ranked: Vec<Candidate> =
+            if ranked.iter().any(|c| !place_only(c) && c.score >= LISTED_MIN) { ranked.into_iter().filter(|c| !place_only(c)).collect() } else { ranked };
         let mut topics: Vec<Candidate> = (0..sc.topic.len())
             .filter(|&i| sc.topic[i] > 0.0)
             .map(|i| Candidate { code: self.catalog.professions[i].code.clone(), score: round(sc.topic[i]) })
@@ -81,8 +86,9 @@ impl Matcher {
             .iter()
             .filter(|c| c.code != top && c.score >= LISTED_MIN - HEAD_MARGIN)
             .filter(|c| {
+                // (A workplace is no head: "neurosurgeon at a children's hospital".)
                 let m = sc.listed_mask[self.index_of(&c.code)];
-                m & top_mask & !sc.light_mask == 0 && sc.head_rank(m).is_some_and(|r| r < top_rank)
+                m & top_mask & !sc.light_mask == 0 && m & !sc.place_mask != 0 && sc.head_rank(m).is_some_and(|r| r < top_rank)
             })
             .max_by(|a, b| a.score.total_cmp(&b.score));
         let Some(head) = head.cloned() else { return v };
