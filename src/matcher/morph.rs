@@ -100,10 +100,13 @@ impl Morph {
         } else if s.chars().all(|c| c.is_ascii_alphanumeric()) {
             // English agent nouns keep their `-er`: Snowball reads `reporter` as `report` and
             // `composer` as `compos`, so "reporting" and "Jetpack Compose" would name occupations.
-            // Snowball cuts "animals" to the `anim` of "animation": a vet of small animals is no
-            // animator.
-            if matches!(s, "animal" | "animals") {
-                return "animal".to_string();
+            // Snowball cuts "animals" to the `anim` of "animation" (a vet of small animals is no
+            // animator), and "modeling" to the "model" of a fashion model (threat modeling is
+            // security work).
+            match s {
+                "animal" | "animals" => return "animal".to_string(),
+                "modeling" | "modelling" => return "modeling".to_string(),
+                _ => {}
             }
             let singular = s.strip_suffix('s').filter(|r| r.ends_with("er")).unwrap_or(s);
             match singular.strip_suffix("er").filter(|r| r.len() >= 3) {
@@ -166,6 +169,7 @@ mod tests {
         assert_ne!(st("reporting"), st("reporter"));
         assert_ne!(st("compose"), st("composer"));
         assert_ne!(st("animals"), st("animation"));
+        assert_ne!(st("modeling"), st("model"));
     }
 
     use super::super::normalize::word;
