@@ -507,7 +507,8 @@ mod tests {
 
     #[test]
     fn a_wish_or_a_course_of_study_is_not_qualified_yet() {
-        for q in ["студентка 5 курса, будущий педиатр", "хочу стать программистом", "aspiring game developer", "болашақта нейрохирург болғым келеді"] {
+        for q in ["студентка 5 курса, будущий педиатр", "хочу стать программистом", "aspiring game developer", "болашақта нейрохирург болғым келеді"]
+        {
             let v = m().match_query(q);
             assert_eq!((v.kind, v.reason), (VerdictKind::NotListed, Reason::Aspiration), "{q}");
         }

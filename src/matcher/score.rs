@@ -651,9 +651,11 @@ impl Matcher {
                     // орнында сабақ беремін" teaches at a university, what is not said.)
                     let agent = (0..toks.len()).any(|j| {
                         masks[i] & !sc.light_mask & !sc.place_mask & (1 << j) != 0
-                            && units.iter().filter(|u| u.first == j && u.last == j).flat_map(|u| u.hits.iter()).any(|&(id, s)| {
-                                s >= DISTINCTIVE_SIM && (self.generic_word[id as usize] || self.owner[id as usize] == Some(i as u16))
-                            })
+                            && units
+                                .iter()
+                                .filter(|u| u.first == j && u.last == j)
+                                .flat_map(|u| u.hits.iter())
+                                .any(|&(id, s)| s >= DISTINCTIVE_SIM && (self.generic_word[id as usize] || self.owner[id as usize] == Some(i as u16)))
                     });
                     sc.confirmed[i] = agent && best_recall[i] >= CONFIRMED_RECALL_MIN && topic_masks[i] & !masks[i] & !sc.light_mask != 0;
                 }
@@ -687,8 +689,8 @@ impl Matcher {
             let unread = |j: usize| {
                 !sc.latin && j > last && !units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty()) && !self.agent_shaped(&toks[j].word.folded)
             };
-            sc.generic_alone = (0..toks.len())
-                .all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren || unread(j));
+            sc.generic_alone =
+                (0..toks.len()).all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren || unread(j));
         }
         sc
     }

@@ -156,8 +156,7 @@ impl Matcher {
                     && lm != 0
                     && nm != 0
                     && lm & !sc.place_mask != 0
-                    && (ls < ns
-                        || ls == ns && if sc.latin { lm.leading_zeros() < nm.leading_zeros() } else { lm.trailing_zeros() < nm.trailing_zeros() });
+                    && (ls < ns || ls == ns && if sc.latin { lm.leading_zeros() < nm.leading_zeros() } else { lm.trailing_zeros() < nm.trailing_zeros() });
                 // …and a listed specialty's own word joined to the other one in a compound
                 // ("маммолог-рентгенолог", "лаборант-бактериолог"): one of two jobs, ask.
                 let both = lm | nm;
@@ -235,7 +234,10 @@ impl Matcher {
                         let beside = !sc.generic_mask & !sc.light_mask;
                         sc.topic_mask[i] & beside != 0 || (sc.distinct[i] && sc.listed_mask[i] & beside != 0)
                     })
-                    .map(|c| Candidate { code: c.clone(), score: ranked.iter().find(|r| &r.code == c).map_or(0.0, |r| r.score).max(round(sc.topic[self.index_of(c)])) })
+                    .map(|c| Candidate {
+                        code: c.clone(),
+                        score: ranked.iter().find(|r| &r.code == c).map_or(0.0, |r| r.score).max(round(sc.topic[self.index_of(c)])),
+                    })
                     .collect();
                 if !pointed.is_empty() && pointed.len() < members.len() {
                     let mut pointed = pointed;
