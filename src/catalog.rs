@@ -251,6 +251,10 @@ pub struct Lexicon {
     pub agent_endings: PerLang,
     /// Words that may stand beside a code without making the message a sentence.
     pub code_words: PerLang,
+    /// Listed specialties whose compounds with a combining form are subspecialties of the same
+    /// specialty ("кардиоанестезиолог", "neuroradiologist"), unlike "педиатр" ("нейропедиатр" is
+    /// a child neurologist).
+    pub compound_heads: PerLang,
 }
 
 /// Everything Kasip knows about the list.
@@ -382,6 +386,8 @@ struct RawLexicon {
     agent_endings: PerLang,
     #[serde(default)]
     code_words: PerLang,
+    #[serde(default)]
+    compound_heads: PerLang,
 }
 
 #[derive(Deserialize)]
@@ -753,6 +759,7 @@ impl Catalog {
             determiners: rl.determiners,
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
+            compound_heads: rl.compound_heads,
         };
 
         let nf = NOT_LISTED_FILE;

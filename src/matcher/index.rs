@@ -69,6 +69,7 @@ impl Matcher {
             determiners: folded_set(&lex.determiners),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
+            compound_heads: HashSet::default(),
             abbreviations: [true, false].map(|exact| {
                 lex.abbreviations
                     .iter()
@@ -109,6 +110,7 @@ impl Matcher {
                 [m.morph.stem(&w), w.folded]
             })
             .collect();
+        m.compound_heads = lex.compound_heads.iter().map(|(_, w)| m.morph.stem(&normalize::word(w))).collect();
         let mut terms = Vec::new();
         fn term(text: &str, target: Target) -> Term<'_> {
             Term { text, target, topic: false, closed: false, asks: true }

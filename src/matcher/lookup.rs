@@ -15,6 +15,8 @@ const MAX_FUZZY_HITS: usize = 10;
 const COMPOUND_MIN_LEN: usize = 11;
 const COMPOUND_MIN_PREFIX: usize = 3;
 const COMPOUND_MIN_HEAD: usize = 7;
+/// How well a compound reads as a specialty whose compounds are its subspecialties.
+const COMPOUND_SUBSPECIALTY: f32 = 0.95;
 /// Stems up to this long also match the same stem one or two letters longer.
 const EXTEND_MAX_LEN: usize = 5;
 
@@ -57,8 +59,9 @@ impl Matcher {
     }
 
     /// A compound made of a combining form and a listed specialty (`кардиоанестезиолог`,
-    /// `нейрорадиолог`) reads as the specialty, but only weakly: a question, never "listed" —
-    /// the combining form may make it another specialty.
+    /// `нейрорадиолог`) reads as the specialty — fully where the lexicon says its compounds are
+    /// subspecialties of it, else only weakly (a question, never "listed": `нейропедиатр` is a
+    /// child neurologist).
     fn compound_head(&self, stem: &str, len: usize) -> Option<(u32, f32)> {
         if len < COMPOUND_MIN_LEN {
             return None;
@@ -66,7 +69,8 @@ impl Matcher {
         stem.char_indices().skip(COMPOUND_MIN_PREFIX).take_while(|(i, _)| stem.len() - i >= 3).find_map(|(i, _)| {
             let tail = &stem[i..];
             let id = self.vocab.id(tail)?;
-            (self.owner[id as usize].is_some() && self.vocab_len[id as usize] >= COMPOUND_MIN_HEAD).then_some((id, similarity::IDENTITY_CAP - 0.04))
+            let sim = if self.compound_heads.contains(tail) { COMPOUND_SUBSPECIALTY } else { similarity::IDENTITY_CAP - 0.04 };
+            (self.owner[id as usize].is_some() && self.vocab_len[id as usize] >= COMPOUND_MIN_HEAD).then_some((id, sim))
         })
     }
 

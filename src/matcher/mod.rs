@@ -263,6 +263,9 @@ pub struct Matcher {
     determiners: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
+    /// Stems of listed specialties whose compounds are subspecialties (see
+    /// `Lexicon::compound_heads`).
+    compound_heads: HashSet<String>,
     /// Abbreviations → their expansion: those read only in the exact case typed (`ПО`), then
     /// those read in any case (by folded form).
     abbreviations: [HashMap<String, Vec<Word>>; 2],
