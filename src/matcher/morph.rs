@@ -118,9 +118,7 @@ impl Morph {
             s.to_string()
         }
     }
-}
 
-impl Morph {
     /// A word with Kazakh letters read by the Russian stemmer, its personal ending first taken
     /// off ("медбикемін" → медбике → `медбик`): the index stems a data word without Kazakh
     /// letters ("медбике") the Russian way, so a query word whose Kazakh stem the index does not

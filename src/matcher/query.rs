@@ -28,7 +28,8 @@ pub(super) struct Query {
     pub toks: Vec<Tok>,
     /// Asks for a service ("запишите к онкологу"), with no word saying it is about the writer.
     pub request: bool,
-    /// The words of `toks` that mark a request (see [`Matcher::request_stands`]).
+    /// The words of `toks` that mark a request: one an occupation's name holds marks none (see
+    /// `Matcher::score_text`).
     pub request_mask: u32,
     /// A request word outside `toks` (a stopword or a preposition-like word).
     pub request_free: bool,
@@ -153,8 +154,9 @@ impl Matcher {
             about_self |= self.self_markers.contains(&w.folded);
             q.aspiration |= self.aspirations.contains(&w.folded);
             let kept = q.toks.len();
-            q.request_free |= asks && self.preposition(raw, &w).is_some();
-            match self.preposition(raw, &w) {
+            let preposition = self.preposition(raw, &w);
+            q.request_free |= asks && preposition.is_some();
+            match preposition {
                 Some(Preposition::Domain) => {
                     (domain, place) = (true, false);
                     continue;

@@ -492,21 +492,20 @@ impl Matcher {
         let mut masks = vec![0u32; n];
         let mut distinct_recall = vec![0.0f32; n];
         let mut topic_recall = vec![0.0f32; n];
-        let mut topic_masks = vec![0u32; n];
         let mut echo_masks = vec![0u32; n];
         let mut full_segs = vec![0u64; n];
         let mut generic_mask = 0u32;
         let mut near_not_listed: Vec<(f32, u32)> = Vec::new();
         // The best reading as an occupation off the list (not a status or chat): see below.
         let mut occupation_off_list: (f32, Option<u16>, f32) = (0.0, None, 0.0);
-        // The words each listed profession's topics read, before any phrase is scored (a generic
-        // word is scored with them: see below).
-        let mut topic_seen = vec![0u32; n];
+        // The words each listed profession's topics read, before any phrase is scored: a generic
+        // word is scored with them (see below).
         for r in reached.iter().filter(|r| r.recall >= TOPIC_RECALL_MIN && self.phrases[r.phrase as usize].topic) {
             if let Target::Listed(i) = self.phrases[r.phrase as usize].target {
-                topic_seen[i as usize] |= r.mask;
+                sc.topic_mask[i as usize] |= r.mask;
             }
         }
+        let topic_masks = &sc.topic_mask;
         // Best recall first: a phrase scores at most its recall, so once the recall falls below
         // the best score of its kind no later phrase of that kind can win (unless tracing).
         reached.sort_unstable_by(|a, b| b.recall.total_cmp(&a.recall));
@@ -544,7 +543,7 @@ impl Matcher {
                 // A word that heads its professions' names is confirmed by their topics as each
                 // of them is ("инженер-исследователь по обогащению руд").
                 Target::Generic(g) if self.generic_narrows[g as usize] => {
-                    let free = self.generic_codes[g as usize].iter().fold(0u32, |m, c| m | topic_seen[self.index_of(c)]) & !r.mask;
+                    let free = self.generic_codes[g as usize].iter().fold(0u32, |m, c| m | topic_masks[self.index_of(c)]) & !r.mask;
                     precision_with(r.mask, phrase.target, free, 0)
                 }
                 Target::NotListed(_) | Target::Generic(_) => precision_of(r.mask, phrase.target),
@@ -563,8 +562,6 @@ impl Matcher {
                         if phrase.asks {
                             topic_recall[i as usize] = topic_recall[i as usize].max(r.recall);
                         }
-                        topic_masks[i as usize] |= r.mask;
-                        sc.topic_mask[i as usize] |= r.mask;
                     }
                 }
                 Target::Listed(i) => {
@@ -624,7 +621,6 @@ impl Matcher {
                 }
             }
         }
-        sc.not_listed_mask = near_not_listed.iter().filter(|(s, _)| s + TIE >= sc.not_listed.0).fold(0, |m, (_, mask)| m | mask);
         for i in 0..n {
             if topic_recall[i] > 0.0 {
                 let precision = precision_of(topic_masks[i], Target::Listed(i as u16));

@@ -225,13 +225,13 @@ impl Matcher {
             // them beside it ("инженер-технолог на фармзаводе", "research engineer, organic
             // synthesis"): those are the job, and all of them are listed.
             if self.generic_narrows[gi as usize] && uncontested && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN {
-                let pointed: Vec<Candidate> = members
+                // (Words beside the generic one: "chemical engineer" is not narrowed by its own
+                // "chemical".)
+                let beside = !sc.generic_mask & !sc.light_mask;
+                let mut pointed: Vec<Candidate> = members
                     .iter()
                     .filter(|c| {
-                        // (Words beside the generic one: "chemical engineer" is not narrowed by
-                        // its own "chemical".)
                         let i = self.index_of(c);
-                        let beside = !sc.generic_mask & !sc.light_mask;
                         sc.topic_mask[i] & beside != 0 || (sc.distinct[i] && sc.listed_mask[i] & beside != 0)
                     })
                     .map(|c| Candidate {
@@ -240,7 +240,6 @@ impl Matcher {
                     })
                     .collect();
                 if !pointed.is_empty() && pointed.len() < members.len() {
-                    let mut pointed = pointed;
                     pointed.sort_by(|a, b| b.score.total_cmp(&a.score));
                     return Self::one_of(pointed);
                 }
