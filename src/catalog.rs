@@ -255,6 +255,9 @@ pub struct Lexicon {
     /// specialty ("кардиоанестезиолог", "neuroradiologist"), unlike "педиатр" ("нейропедиатр" is
     /// a child neurologist).
     pub compound_heads: PerLang,
+    /// Words the stemmers cut wrongly for Kasip, with the stem to use instead (Snowball cuts
+    /// "animals" to the `anim` of "animation").
+    pub stem_exceptions: BTreeMap<String, String>,
 }
 
 /// Everything Kasip knows about the list.
@@ -388,6 +391,8 @@ struct RawLexicon {
     code_words: PerLang,
     #[serde(default)]
     compound_heads: PerLang,
+    #[serde(default)]
+    stem_exceptions: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -744,6 +749,16 @@ impl Catalog {
         };
         let generic = read_groups(rl.generic, "generic")?;
         let topics = read_groups(rl.topic, "topic")?;
+        for (word, stem) in &rl.stem_exceptions {
+            let one_word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() && !c.is_uppercase());
+            if !one_word(word) || !one_word(stem) {
+                return Err(CatalogError::Invalid {
+                    file: lf.into(),
+                    entry: format!("stem_exceptions.{word}"),
+                    problem: "a word and its stem must be single lowercase words".into(),
+                });
+            }
+        }
         let lexicon_parsed = Lexicon {
             stopwords: rl.stopwords,
             qualifiers: rl.qualifiers,
@@ -760,6 +775,7 @@ impl Catalog {
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
             compound_heads: rl.compound_heads,
+            stem_exceptions: rl.stem_exceptions,
         };
 
         let nf = NOT_LISTED_FILE;

@@ -43,7 +43,7 @@ impl Matcher {
         let lex = &cat.lexicon;
         let folded_set = |p: &PerLang| -> HashSet<String> { p.iter().map(|(_, w)| normalize::word(w).folded).collect() };
         let mut m = Matcher {
-            morph: Morph::default(),
+            morph: Morph::with_exceptions(&lex.stem_exceptions),
             vocab: Default::default(),
             vocab_len: Vec::new(),
             weight: Vec::new(),

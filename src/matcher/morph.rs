@@ -3,6 +3,8 @@
 //! The same function stems the index and the query, so the stems only need to be consistent, not
 //! linguistically perfect.
 
+use std::collections::{BTreeMap, HashMap};
+
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::normalize::Word;
@@ -10,11 +12,13 @@ use super::normalize::Word;
 pub struct Morph {
     ru: Stemmer,
     en: Stemmer,
+    /// Words a stemmer cuts wrongly for Kasip, with their stem (the lexicon's `stem_exceptions`).
+    exceptions: HashMap<String, String>,
 }
 
 impl Default for Morph {
     fn default() -> Self {
-        Morph { ru: Stemmer::create(Algorithm::Russian), en: Stemmer::create(Algorithm::English) }
+        Morph { ru: Stemmer::create(Algorithm::Russian), en: Stemmer::create(Algorithm::English), exceptions: HashMap::new() }
     }
 }
 
@@ -85,10 +89,19 @@ pub fn is_kazakh_signal(w: &Word) -> bool {
 const KK_MIN_STEM: usize = 4;
 
 impl Morph {
+    /// The stemmers with the lexicon's exceptions (words folded like any query word).
+    pub fn with_exceptions(exceptions: &BTreeMap<String, String>) -> Morph {
+        let fold = |w: &str| super::normalize::word(w).folded;
+        Morph { exceptions: exceptions.iter().map(|(w, s)| (fold(w), fold(s))).collect(), ..Morph::default() }
+    }
+
     pub fn stem(&self, w: &Word) -> String {
         let s = w.folded.as_str();
         if s.chars().all(|c| c.is_ascii_digit()) {
             return s.to_string();
+        }
+        if let Some(stem) = self.exceptions.get(s) {
+            return stem.clone();
         }
         if w.kazakh {
             kazakh_stem(s)
@@ -101,14 +114,6 @@ impl Morph {
         } else if s.chars().all(|c| c.is_ascii_alphanumeric()) {
             // English agent nouns keep their `-er`: Snowball reads `reporter` as `report` and
             // `composer` as `compos`, so "reporting" and "Jetpack Compose" would name occupations.
-            // Snowball cuts "animals" to the `anim` of "animation" (a vet of small animals is no
-            // animator), and "modeling" to the "model" of a fashion model (threat modeling is
-            // security work).
-            match s {
-                "animal" | "animals" => return "animal".to_string(),
-                "modeling" | "modelling" => return "modeling".to_string(),
-                _ => {}
-            }
             let singular = s.strip_suffix('s').filter(|r| r.ends_with("er")).unwrap_or(s);
             match singular.strip_suffix("er").filter(|r| r.len() >= 3) {
                 Some(root) => format!("{}er", self.en.stem(root)),
@@ -167,8 +172,18 @@ mod tests {
         assert_eq!(st("developers"), st("developer"));
         assert_ne!(st("reporting"), st("reporter"));
         assert_ne!(st("compose"), st("composer"));
+    }
+
+    #[test]
+    fn the_lexicons_stem_exceptions_part_words_snowball_joins() {
+        let cat = crate::catalog::Catalog::embedded().unwrap();
+        let m = super::Morph::with_exceptions(&cat.lexicon.stem_exceptions);
+        let st = |w: &str| m.stem(&crate::matcher::normalize::word(w));
+        // A vet of small animals is no animator; threat modeling is no fashion model.
         assert_ne!(st("animals"), st("animation"));
+        assert_eq!(st("animals"), st("animal"));
         assert_ne!(st("modeling"), st("model"));
+        assert_eq!(st("Modelling"), st("modeling"));
     }
 
     use super::super::normalize::word;

@@ -184,7 +184,48 @@ pub fn identity_similarity(a: &str, b: &str, sim: f32) -> f32 {
     if sim <= 0.0 || sim >= 1.0 || a.starts_with(b) || b.starts_with(a) {
         return sim;
     }
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Words are short: the letters and the three DP rows live on the stack; only a word longer
+    // than the buffers (never a real one) takes the heap.
+    const STACK: usize = 40;
+    let (mut ab, mut bb) = (['\0'; STACK], ['\0'; STACK]);
+    let (mut av, mut bv) = (Vec::new(), Vec::new());
+    let a = fill(a, &mut ab, &mut av);
+    let b = fill(b, &mut bb, &mut bv);
+    let mut rows = [[0.0f32; STACK + 1]; 3];
+    let mut heap;
+    let [r0, r1, r2]: [&mut [f32]; 3] = if b.len() < STACK {
+        let [x, y, z] = &mut rows;
+        [&mut x[..], &mut y[..], &mut z[..]]
+    } else {
+        heap = vec![vec![0.0f32; b.len() + 1]; 3];
+        let [x, y, z] = &mut heap[..] else { unreachable!() };
+        [&mut x[..], &mut y[..], &mut z[..]]
+    };
+    let soft = 1.0 - typo_distance(a, b, [r0, r1, r2]) / a.len().max(b.len()) as f32;
+    if soft >= FUZZY_MIN {
+        soft
+    } else {
+        sim.min(IDENTITY_CAP)
+    }
+}
+
+/// The letters of `s` in `buf` when they fit, else in `spill`.
+fn fill<'a>(s: &str, buf: &'a mut [char], spill: &'a mut Vec<char>) -> &'a [char] {
+    let mut n = 0;
+    for c in s.chars() {
+        if n == buf.len() {
+            spill.extend(s.chars());
+            return spill;
+        }
+        buf[n] = c;
+        n += 1;
+    }
+    &buf[..n]
+}
+
+/// The weighted edit distance of [`identity_similarity`], three rolling rows (the swap of two
+/// letters looks two rows back).
+fn typo_distance(a: &[char], b: &[char], rows: [&mut [f32]; 3]) -> f32 {
     const HARD: f32 = 100.0;
     let indel = |s: &[char], i: usize| -> f32 {
         let c = s[i];
@@ -196,14 +237,13 @@ pub fn identity_similarity(a: &str, b: &str, sim: f32) -> f32 {
             HARD
         }
     };
-    let mut d = vec![vec![0.0f32; b.len() + 1]; a.len() + 1];
-    for i in 1..=a.len() {
-        d[i][0] = d[i - 1][0] + indel(&a, i - 1);
-    }
+    let [mut two_back, mut prev, mut cur] = rows;
+    prev[0] = 0.0;
     for j in 1..=b.len() {
-        d[0][j] = d[0][j - 1] + indel(&b, j - 1);
+        prev[j] = prev[j - 1] + indel(b, j - 1);
     }
     for i in 1..=a.len() {
+        cur[0] = prev[0] + indel(a, i - 1);
         for j in 1..=b.len() {
             let sub = if a[i - 1] == b[j - 1] {
                 0.0
@@ -212,19 +252,15 @@ pub fn identity_similarity(a: &str, b: &str, sim: f32) -> f32 {
             } else {
                 HARD
             };
-            let mut v = (d[i - 1][j - 1] + sub).min(d[i - 1][j] + indel(&a, i - 1)).min(d[i][j - 1] + indel(&b, j - 1));
+            let mut v = (prev[j - 1] + sub).min(prev[j] + indel(a, i - 1)).min(cur[j - 1] + indel(b, j - 1));
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1.0);
+                v = v.min(two_back[j - 2] + 1.0);
             }
-            d[i][j] = v;
+            cur[j] = v;
         }
+        (two_back, prev, cur) = (prev, cur, two_back);
     }
-    let soft = 1.0 - d[a.len()][b.len()] / a.len().max(b.len()) as f32;
-    if soft >= FUZZY_MIN {
-        soft
-    } else {
-        sim.min(IDENTITY_CAP)
-    }
+    prev[b.len()]
 }
 
 /// Combines recall and precision into one score in [0, 1].
@@ -297,6 +333,20 @@ mod tests {
         assert!(id("подиатр", "педиатр") <= IDENTITY_CAP);
         assert!(id("рабиолог", "радиолог") <= IDENTITY_CAP);
         assert!(id("рабиолог", "радиолог") >= FUZZY_MIN);
+    }
+
+    #[test]
+    fn identity_edits_read_the_same_beyond_the_stack_buffers() {
+        // Past 40 letters the letters and rows move to the heap; the distance must not change.
+        let long = "х".repeat(45);
+        let typo = identity_similarity(&format!("{long}онкалог"), &format!("{long}онколог"), 0.9);
+        let len = (long.chars().count() + 7) as f32;
+        // а/о sound alike: half an edit.
+        assert!((typo - (1.0 - 0.5 / len)).abs() < 1e-6, "{typo}");
+        let other = identity_similarity(&format!("{long}рабиолог"), &format!("{long}радиолог"), 0.9);
+        assert!(other <= IDENTITY_CAP, "{other}");
+        let swap = identity_similarity(&format!("онклоог{long}"), &format!("онколог{long}"), 0.9);
+        assert!((swap - (1.0 - 1.0 / len)).abs() < 1e-6, "{swap}");
     }
 
     #[test]
