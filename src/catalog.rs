@@ -240,6 +240,14 @@ pub struct Lexicon {
     /// Words that make the occupation a wish or a course of study, not the writer's work yet
     /// ("студентка, будущий педиатр", "хочу стать программистом").
     pub aspirations: PerLang,
+    /// Words that put what follows them, to the end of the clause, in the writer's past
+    /// ("раньше был звукооператором", "бұрын бағдарламашы болдым", "used to be"); two-word
+    /// entries are read as a pair.
+    pub former: PerLang,
+    /// Words that bring the clause back to the present ("сейчас", "қазір", "now").
+    pub current: PerLang,
+    /// Time words after which a former marker means "ago" ("5 жыл бұрын" — five years ago).
+    pub ago: PerLang,
     /// Prepositions after which a word is a place or a tool ("работаю в реанимации").
     pub place_markers: PerLang,
     /// Articles ("at a plant"): they keep a place or domain going where another stopword ends it.
@@ -379,6 +387,12 @@ struct RawLexicon {
     self_markers: PerLang,
     #[serde(default)]
     aspirations: PerLang,
+    #[serde(default)]
+    former: PerLang,
+    #[serde(default)]
+    current: PerLang,
+    #[serde(default)]
+    ago: PerLang,
     #[serde(default)]
     domain_markers: PerLang,
     #[serde(default)]
@@ -769,6 +783,9 @@ impl Catalog {
             requests: rl.requests,
             self_markers: rl.self_markers,
             aspirations: rl.aspirations,
+            former: rl.former,
+            current: rl.current,
+            ago: rl.ago,
             domain_markers: rl.domain_markers,
             place_markers: rl.place_markers,
             determiners: rl.determiners,

@@ -363,6 +363,7 @@ pub fn verdict(v: &Verdict, query: &str, catalog: &Catalog, lang: Lang) -> Reply
                 Reason::OtherOccupation => t(lang, "not-listed-other", &[("query", quote(query).as_str().into())]),
                 Reason::Request => t(lang, "not-listed-request", &[]),
                 Reason::Aspiration => t(lang, "not-listed-aspiration", &[]),
+                Reason::Former => t(lang, "not-listed-former", &[]),
                 _ => t(lang, "not-listed", &[]),
             };
             if v.reason != Reason::NotUnderstood {

@@ -110,6 +110,7 @@ web-disclaimer = The answer is reference information, not a decision of the auth
 listed-one-of = Other listed professions fit your description too — pick the exact code if it is another:
 not-listed-request = It looks like you are looking for a specialist. I check something else: whether your own occupation is on the list of in-demand professions for a residence permit. Tell me what you work as.
 not-listed-aspiration = This sounds like an occupation you are studying for or would like to have. The list counts the profession you are qualified in and work in now. Tell me what you work as today, or ask again once you hold the diploma.
+not-listed-former = This sounds like work you did before. The list counts the profession you are qualified in and work in now. Tell me what you work as today.
 
 # When the list changes (🔔 subscriptions and notices).
 basis-since = Basis: Appendix 2 to order No. { $number } of { $date }, as amended by order No. { $amendment_number } of { $amendment_date }, in force since { $since }.

@@ -61,11 +61,11 @@ fn query_text(q: &str) -> String {
 impl App {
     /// The 🔔 button for a verdict: a listed answer follows its code, a not-listed one the query's
     /// text (a word Kasip does not know yet included: an amendment may add it). A question
-    /// (unsure), a request for a specialist and a wish to become one get none.
+    /// (unsure), a request for a specialist, a wish to become one and a past job get none.
     pub(super) fn bell_for(&self, v: &Verdict, query: &str, lang: Lang) -> Option<reply::Button> {
         let cb = match v.kind {
             VerdictKind::Listed => Callback::Subscribe(v.code.clone()?),
-            VerdictKind::NotListed if !matches!(v.reason, Reason::Request | Reason::Aspiration) => {
+            VerdictKind::NotListed if !matches!(v.reason, Reason::Request | Reason::Aspiration | Reason::Former) => {
                 let q = query_text(query);
                 if q.is_empty() {
                     return None;

@@ -153,6 +153,9 @@ pub enum Reason {
     /// The occupation is a wish or a course of study ("студентка, будущий педиатр"), not the
     /// writer's work yet.
     Aspiration,
+    /// The occupation is one the writer had before ("раньше был звукооператором, сейчас в
+    /// такси"), and nothing is said of their work now.
+    Former,
     /// A code typed by the user that is on the list.
     Code,
     /// A generic word that fits several listed professions.
@@ -256,6 +259,11 @@ pub struct Matcher {
     requests: HashSet<String>,
     /// Folded words of a wish or study (see `Lexicon::aspirations`).
     aspirations: HashSet<String>,
+    /// Folded words (and word pairs) that put a clause in the past, the words that end it, and
+    /// the time words that make a former marker "ago" (see `Lexicon::former`).
+    former: HashSet<String>,
+    current: HashSet<String>,
+    ago: HashSet<String>,
     self_markers: HashSet<String>,
     domain_markers: HashSet<String>,
     place_markers: HashSet<String>,
@@ -433,6 +441,8 @@ impl Matcher {
                     "; reads as a request for a specialist"
                 } else if sc.aspiration {
                     "; reads as a wish or a course of study"
+                } else if sc.former.is_some() {
+                    "; a clause about the past is read apart"
                 } else {
                     ""
                 }
@@ -516,6 +526,21 @@ mod tests {
             assert_eq!((v.kind, v.reason), (VerdictKind::NotListed, Reason::Aspiration), "{q}");
         }
         assert_eq!(listed("врач-ординатор, педиатр").as_deref(), Some("2215-1-001"));
+    }
+
+    #[test]
+    fn past_work_is_not_the_work_now() {
+        for q in ["раньше работал графическим дизайнером", "бұрын педиатр болдым", "I used to be a game developer", "retired oncologist"] {
+            let v = m().match_query(q);
+            assert_eq!((v.kind, v.reason.clone()), (VerdictKind::NotListed, Reason::Former), "{q}");
+            assert!(!v.candidates.is_empty(), "{q}: the past job is offered as related");
+        }
+        // The work now counts, listed or not; "ex-" names an employer; "5 жыл бұрын" is "five
+        // years ago".
+        assert_eq!(m().match_query("раньше работал графическим дизайнером, теперь курьер").kind, VerdictKind::NotListed);
+        assert_eq!(listed("раньше был тестировщиком, сейчас Go-разработчик").as_deref().map(|c| &c[..4]), Some("2512"));
+        assert_eq!(listed("iOS engineer, ex-Kaspi").as_deref().map(|c| &c[..4]), Some("2512"));
+        assert_eq!(listed("3 жыл бұрын нейрохирург болып жұмыс істей бастадым").as_deref(), Some("2217-4-001"));
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub(super) struct Query {
     pub request_free: bool,
     /// The occupation is a wish or a course of study ("будущий педиатр", "учусь на врача").
     pub aspiration: bool,
+    /// The words of clauses about the writer's past ("раньше был звукооператором"), kept out of
+    /// `toks`: what they name is not the writer's work now (see `Matcher::score_text`).
+    pub former: String,
 }
 
 enum Preposition {
@@ -114,6 +117,9 @@ impl Matcher {
         let (mut request, mut about_self) = (false, false);
         let (mut seg, mut depth) = (0u8, 0u32);
         let (mut domain, mut place) = (false, false);
+        // In a clause about the past; the folded word before (for pairs: "used to", "5 жыл бұрын").
+        let mut former = false;
+        let mut prev = String::new();
         let mut gap = String::new();
         let mut chars = text.char_indices().peekable();
         while let Some((start, c)) = chars.next() {
@@ -146,9 +152,30 @@ impl Matcher {
                 domain = false;
                 place = false;
             }
+            former &= !boundary;
             gap.clear();
 
             let w = normalize::word(raw);
+            let pair = format!("{prev} {}", w.folded);
+            let was = std::mem::replace(&mut prev, w.folded.clone());
+            if self.current.contains(&w.folded) {
+                former = false;
+            } else if self.former.contains(&w.folded) && !self.ago.contains(&was) {
+                former = true;
+                continue;
+            } else if self.former.contains(&pair) {
+                // (The pair's first word, "used", is no word of the query either.)
+                if q.toks.last().is_some_and(|t| t.word.folded == was) {
+                    q.toks.pop();
+                }
+                former = true;
+                continue;
+            }
+            if former {
+                q.former.push_str(raw);
+                q.former.push(' ');
+                continue;
+            }
             let asks = self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
             about_self |= self.self_markers.contains(&w.folded);

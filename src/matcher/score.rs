@@ -24,6 +24,8 @@ pub(super) struct Scores {
     pub(super) request: bool,
     /// The occupation is a wish or a course of study (see `Query::aspiration`).
     pub(super) aspiration: bool,
+    /// The clauses about the writer's past (see `Query::former`), scored on their own.
+    pub(super) former: Option<Box<Scores>>,
     /// How much of the best not-listed phrase the query covers.
     pub(super) not_listed_recall: f32,
     /// The query words the best not-listed phrases explain (those within `TIE` of the best:
@@ -153,6 +155,8 @@ impl Matcher {
             listed_mask: vec![0; n],
             request: query.request,
             aspiration: query.aspiration,
+            // (Before this query's scratch is taken: the clause is a query of its own.)
+            former: (!query.former.is_empty()).then(|| Box::new(self.score_text(&query.former, None))),
             ..Default::default()
         };
         let toks = &query.toks;

@@ -141,6 +141,12 @@ impl Matcher {
         if sc.aspiration && l1.max(g) >= UNSURE_MIN {
             return self.not_listed(cleaned, &ranked, None, Reason::Aspiration);
         }
+        // An occupation of the past and nothing said of the work now ("раньше был
+        // звукооператором, сейчас в такси" reads as a taxi job; "бұрын педиатр болдым" as this):
+        // the listed ones it names are offered as related, never as the answer.
+        if let Some(f) = sc.former.as_deref().filter(|f| f.top() >= UNSURE_MIN && l1.max(n).max(g) < UNSURE_MIN) {
+            return self.not_listed(cleaned, &self.ranked(f), None, Reason::Former);
+        }
         if n >= NOT_LISTED_MIN && n + TIE >= l1.max(g) {
             // Two specialties named together ("гематолог-трансфузиолог", "онколог-маммолог"):
             // when the listed one is the head — first in Russian and Kazakh, last in English —
