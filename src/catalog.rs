@@ -248,6 +248,14 @@ pub struct Lexicon {
     pub current: PerLang,
     /// Time words after which a former marker means "ago" ("5 жыл бұрын" — five years ago).
     pub ago: PerLang,
+    /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
+    /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
+    /// of the clause.
+    pub negations: PerLang,
+    pub subjects: PerLang,
+    pub contrasts: PerLang,
+    /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
+    pub negations_after: PerLang,
     /// Prepositions after which a word is a place or a tool ("работаю в реанимации").
     pub place_markers: PerLang,
     /// Articles ("at a plant"): they keep a place or domain going where another stopword ends it.
@@ -393,6 +401,14 @@ struct RawLexicon {
     current: PerLang,
     #[serde(default)]
     ago: PerLang,
+    #[serde(default)]
+    negations: PerLang,
+    #[serde(default)]
+    subjects: PerLang,
+    #[serde(default)]
+    contrasts: PerLang,
+    #[serde(default)]
+    negations_after: PerLang,
     #[serde(default)]
     domain_markers: PerLang,
     #[serde(default)]
@@ -786,6 +802,10 @@ impl Catalog {
             former: rl.former,
             current: rl.current,
             ago: rl.ago,
+            negations: rl.negations,
+            subjects: rl.subjects,
+            contrasts: rl.contrasts,
+            negations_after: rl.negations_after,
             domain_markers: rl.domain_markers,
             place_markers: rl.place_markers,
             determiners: rl.determiners,

@@ -264,6 +264,11 @@ pub struct Matcher {
     former: HashSet<String>,
     current: HashSet<String>,
     ago: HashSet<String>,
+    /// Folded words of negation (see `Lexicon::negations`).
+    negations: HashSet<String>,
+    subjects: HashSet<String>,
+    contrasts: HashSet<String>,
+    negations_after: HashSet<String>,
     self_markers: HashSet<String>,
     domain_markers: HashSet<String>,
     place_markers: HashSet<String>,
@@ -529,8 +534,21 @@ mod tests {
     }
 
     #[test]
+    fn what_the_writer_is_not_is_no_part_of_the_answer() {
+        assert_eq!(listed("Я не гинеколог, а онколог").as_deref(), Some("2211-7-004"));
+        assert_eq!(listed("I'm not a sound engineer, I'm a video editor").as_deref(), Some("3521-3-003"));
+        assert_eq!(listed("Мен медбике емеспін, неонатологпын").as_deref(), Some("2215-2-002"));
+        for q in ["я не педиатр", "Я не программист, а тестировщик", "педиатр емеспін"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
+        // "Not" that negates no occupation of the writer changes nothing.
+        assert_eq!(listed("я нейрохирург, диплом ещё не нострифицирован").as_deref(), Some("2217-4-001"));
+    }
+
+    #[test]
     fn past_work_is_not_the_work_now() {
-        for q in ["раньше работал графическим дизайнером", "бұрын педиатр болдым", "I used to be a game developer", "retired oncologist"] {
+        for q in ["раньше работал графическим дизайнером", "бұрын педиатр болдым", "I used to be a game developer", "retired oncologist"]
+        {
             let v = m().match_query(q);
             assert_eq!((v.kind, v.reason.clone()), (VerdictKind::NotListed, Reason::Former), "{q}");
             assert!(!v.candidates.is_empty(), "{q}: the past job is offered as related");

@@ -119,6 +119,8 @@ impl Matcher {
         let (mut domain, mut place) = (false, false);
         // In a clause about the past; the folded word before (for pairs: "used to", "5 жыл бұрын").
         let mut former = false;
+        // In a clause of what the writer is not ("я не невролог").
+        let mut negated = false;
         let mut prev = String::new();
         let mut gap = String::new();
         let mut chars = text.char_indices().peekable();
@@ -153,11 +155,26 @@ impl Matcher {
                 place = false;
             }
             former &= !boundary;
+            negated &= !boundary;
             gap.clear();
 
             let w = normalize::word(raw);
             let pair = format!("{prev} {}", w.folded);
             let was = std::mem::replace(&mut prev, w.folded.clone());
+            if self.negations.contains(&w.folded) && (was.is_empty() || self.subjects.contains(&was)) {
+                negated = true;
+                continue;
+            } else if self.contrasts.contains(&w.folded) {
+                negated = false;
+            } else if self.negations_after.contains(&w.folded) {
+                while q.toks.last().is_some_and(|t| t.seg == seg) {
+                    q.toks.pop();
+                }
+                continue;
+            }
+            if negated {
+                continue;
+            }
             if self.current.contains(&w.folded) {
                 former = false;
             } else if self.former.contains(&w.folded) && !self.ago.contains(&was) {
