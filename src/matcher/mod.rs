@@ -534,6 +534,14 @@ mod tests {
     }
 
     #[test]
+    fn a_request_verb_in_a_clause_of_its_own_asks_for_no_one() {
+        assert_eq!(listed("Пентестер, ищу уязвимости в сетях").as_deref(), Some("2524-0-007"));
+        for q in ["ищу педиатра, срочно", "Срочно! Ищу педиатра", "педиатр, у ребёнка температура"] {
+            assert_eq!(m().match_query(q).reason, Reason::Request, "{q}");
+        }
+    }
+
+    #[test]
     fn what_the_writer_is_not_is_no_part_of_the_answer() {
         assert_eq!(listed("Я не гинеколог, а онколог").as_deref(), Some("2211-7-004"));
         assert_eq!(listed("I'm not a sound engineer, I'm a video editor").as_deref(), Some("3521-3-003"));

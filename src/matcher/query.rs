@@ -33,6 +33,8 @@ pub(super) struct Query {
     pub request_mask: u32,
     /// A request word outside `toks` (a stopword or a preposition-like word).
     pub request_free: bool,
+    /// The segments holding a request word (bit `seg`, the last bit for all later ones).
+    pub request_segs: u32,
     /// The occupation is a wish or a course of study ("будущий педиатр", "учусь на врача").
     pub aspiration: bool,
     /// The words of clauses about the writer's past ("раньше был звукооператором"), kept out of
@@ -195,6 +197,9 @@ impl Matcher {
             }
             let asks = self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
+            if asks {
+                q.request_segs |= seg_bit(seg);
+            }
             about_self |= self.self_markers.contains(&w.folded);
             q.aspiration |= self.aspirations.contains(&w.folded);
             let kept = q.toks.len();
@@ -239,6 +244,11 @@ impl Matcher {
     pub(super) fn agent_shaped(&self, folded: &str) -> bool {
         folded.chars().count() >= 5 && self.agent_endings.iter().any(|e| folded.ends_with(e.as_str()))
     }
+}
+
+/// A segment as a bit of a mask (segments past the 31st share the last bit).
+pub(super) fn seg_bit(seg: u8) -> u32 {
+    1 << seg.min(31)
 }
 
 /// Kazakh has no "в/на": a workplace is a noun in the locative ("балалар ауруханасында" — in a

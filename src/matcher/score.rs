@@ -338,9 +338,16 @@ impl Matcher {
         }
         // A request word that an occupation's name holds is that name's: "children's book
         // illustrator" books nothing.
+        let named = claims.iter().enumerate().filter(|(_, c)| !c.is_empty()).fold(0u32, |m, (j, _)| m | 1 << j);
         if sc.request && !query.request_free {
-            let named = claims.iter().enumerate().filter(|(_, c)| !c.is_empty()).fold(0u32, |m, (j, _)| m | 1 << j);
             sc.request = query.request_mask & !named != 0;
+        }
+        // …and a request verb in a clause of its own asks for no occupation named elsewhere
+        // ("Пентестер / red team, ищу уязвимости": a pentester looks for vulnerabilities, not
+        // for a pentester). (A patient — "у ребёнка желтушка" — is a request wherever it stands.)
+        let named_segs = (0..toks.len()).filter(|j| named & (1 << j) != 0).fold(0u32, |m, j| m | query::seg_bit(toks[j].seg));
+        if sc.request && query.request_mask == 0 && named_segs != 0 && named_segs & query.request_segs == 0 {
+            sc.request = false;
         }
         if let Some(trace) = trace.as_deref_mut() {
             for (j, t) in toks.iter().enumerate() {
