@@ -48,6 +48,9 @@ fn single(c: char, prev: Option<char>, next: Option<char>) -> &'static str {
         'f' => "ф",
         'g' => "г",
         'h' => "х",
+        // After a vowel and before no vowel, "i" is the й of a diphthong ("dizainer", "neirohirurg",
+        // "isteimin").
+        'i' if matches!(prev, Some('a' | 'e' | 'o')) && !vowel(next) => "й",
         'i' => "и",
         'j' => "й",
         'k' => "к",
@@ -134,6 +137,9 @@ mod tests {
         assert_eq!(latin_to_cyrillic("vrach-gematolog").unwrap(), "врач-гематолог");
         assert_eq!(latin_to_cyrillic("zapisatsya").unwrap(), "записатся");
         assert_eq!(latin_to_cyrillic("123"), None);
+        assert_eq!(latin_to_cyrillic("dizainer").unwrap(), "дизайнер");
+        assert_eq!(latin_to_cyrillic("neirohirurg").unwrap(), "нейрохирург");
+        assert_eq!(latin_to_cyrillic("geriatr").unwrap(), "гериатр");
     }
 
     #[test]
