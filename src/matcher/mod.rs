@@ -371,7 +371,8 @@ impl Matcher {
             // confident answer: other readings of it cannot be better.
             // Other readings are for text that as typed is mostly unreadable (`ghjuhfvvbcn`,
             // `neirohirurg`): at least half its words unknown. (They are made only then.)
-            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words) {
+            // (A clause about the past was found by its words: the text reads as typed.)
+            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words || b.former.is_some()) {
                 break;
             }
             let Some((text, penalty)) = (if i == 0 { Some((cleaned.clone(), 1.0)) } else { Self::variants(&cleaned).into_iter().nth(i) }) else {
