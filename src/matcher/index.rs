@@ -53,6 +53,7 @@ impl Matcher {
             posting_ids: Vec::new(),
             posting_weights: Vec::new(),
             owner: Vec::new(),
+            identity: Vec::new(),
             listed_vocab: Vec::new(),
             listed_text: String::new(),
             listed_starts: Vec::new(),
@@ -367,7 +368,7 @@ impl Matcher {
             g.finish()
         });
         (self.gram_starts, self.gram_ids, self.sorted_vocab, self.sigs) = (starts, ids, sorted, sigs);
-        (self.weight, self.topic_word, self.unknown_weight, self.posting_starts, self.posting_ids, self.posting_weights, self.owner) = weighed;
+        (self.weight, self.topic_word, self.unknown_weight, self.posting_starts, self.posting_ids, self.posting_weights, self.owner, self.identity) = weighed;
         self.generic_word = vec![false; self.vocab.len()];
         for p in self.phrases.iter().filter(|p| matches!(p.target, Target::Generic(_)) && p.len == 1) {
             self.generic_word[self.phrase_tokens[p.start as usize] as usize] = true;
@@ -395,7 +396,7 @@ impl Matcher {
 
 /// What [`weigh`] finds: per word its weight and whether only topics hold it, the weight of a
 /// word no phrase holds, the postings (starts, phrase ids, weights) and per word its owner.
-type Weighed = (Vec<f32>, Vec<bool>, f32, Vec<u32>, Vec<u32>, Vec<f32>, Vec<Option<u16>>);
+type Weighed = (Vec<f32>, Vec<bool>, f32, Vec<u32>, Vec<u32>, Vec<f32>, Vec<Option<u16>>, Vec<bool>);
 
 /// Inverse document frequencies, phrase weights (each word's share times its weight, and the
 /// total), the postings with each posting's weight, and per word the listed profession that
@@ -428,6 +429,9 @@ fn weigh(phrases: &mut [Phrase], phrase_weights: &mut [f32], phrase_tokens: &[u3
     const UNSEEN: u32 = u32::MAX;
     const NONE: u32 = u32::MAX - 1;
     let mut owner = vec![UNSEEN; words];
+    // …and the same over listed names alone: whether other occupations share the word or not,
+    // it identifies that profession among the listed ones (see `Matcher::identity`).
+    let mut listed_owner = vec![UNSEEN; words];
     for (id, p) in phrases.iter_mut().enumerate() {
         let range = p.start as usize..(p.start + p.len) as usize;
         let mut sum = 0.0;
@@ -438,6 +442,14 @@ fn weigh(phrases: &mut [Phrase], phrase_weights: &mut [f32], phrase_tokens: &[u3
             posting_ids[*at as usize] = id as u32;
             posting_weights[*at as usize] = *w;
             *at += 1;
+            if !p.topic && matches!(p.target, Target::Listed(_)) {
+                let o = &mut listed_owner[t as usize];
+                *o = match (p.target, *o) {
+                    (Target::Listed(i), UNSEEN) => i as u32,
+                    (Target::Listed(i), o) if o == i as u32 => o,
+                    _ => NONE,
+                };
+            }
             if !p.topic {
                 let o = &mut owner[t as usize];
                 *o = match (p.target, *o) {
@@ -450,7 +462,8 @@ fn weigh(phrases: &mut [Phrase], phrase_weights: &mut [f32], phrase_tokens: &[u3
         p.total = sum;
     }
     let owner = owner.into_iter().map(|o| (o < NONE).then_some(o as u16)).collect();
-    (weight, topic_word, (1.0 + n).ln(), count, posting_ids, posting_weights, owner)
+    let identity = listed_owner.into_iter().map(|o| o < NONE).collect();
+    (weight, topic_word, (1.0 + n).ln(), count, posting_ids, posting_weights, owner, identity)
 }
 
 /// The fuzzy index as one flat table of `GRAM_SLOTS` lists (see [`lookup::gram_slot`]), built as

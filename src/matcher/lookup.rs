@@ -150,7 +150,7 @@ impl Matcher {
         // as those edits say.
         for h in hits.iter_mut() {
             let typo = similarity::identity_similarity(stem, &self.vocab[h.0 as usize], h.1);
-            h.1 = if self.owner[h.0 as usize].is_some() { typo } else { h.1.max(typo) };
+            h.1 = if self.identity[h.0 as usize] { typo } else { h.1.max(typo) };
         }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
         hits.truncate(MAX_FUZZY_HITS);

@@ -245,6 +245,11 @@ pub struct Matcher {
     /// For each vocabulary entry, the one listed profession that alone uses it, if any
     /// (`неорганическ` → 2145-9-005): such a word identifies the profession on its own.
     owner: Vec<Option<u16>>,
+    /// For each vocabulary entry, whether the listed names that use it all name one profession
+    /// (other occupations may share it: `радиолог` in "онколог-радиолог"). Such a word takes only
+    /// typo-like edits: "рабиолог" must not become a radiologist because an off-list title also
+    /// holds the word.
+    identity: Vec<bool>,
     /// Vocabulary entries used by listed phrases: where "near" suggestions are looked for.
     listed_vocab: Vec<u32>,
     /// The words of `listed_vocab` laid end to end (separated by a newline), and where each
@@ -535,9 +540,24 @@ mod tests {
     }
 
     #[test]
+    fn an_off_list_title_sharing_a_listed_word_leaves_its_typos_strict() {
+        // An off-list title holding "радиолог" once made "рабиолог" (no word) a radiologist.
+        let mut src = crate::catalog::Sources::embedded();
+        src.not_listed
+            .push_str("\n[[group]]\nisco = \"0000\"\nname = \"Test: shares a listed word\"\nru = [\"онколог-радиолог\", \"ветеринар-анестезиолог\"]\n");
+        let cat = Catalog::from_sources(&src, &crate::catalog::today()).unwrap();
+        let m = Matcher::new(Arc::new(cat));
+        for q in ["Врач рабиолог", "подиатр", "анастезиолог-ветеринар"] {
+            assert_ne!(m.match_query(q).kind, VerdictKind::Listed, "{q}");
+        }
+        assert_eq!(m.match_query("врач радиолог").kind, VerdictKind::Listed);
+    }
+
+    #[test]
     fn a_request_verb_in_a_clause_of_its_own_asks_for_no_one() {
         assert_eq!(listed("Пентестер, ищу уязвимости в сетях").as_deref(), Some("2524-0-007"));
-        for q in ["ищу педиатра, срочно", "Срочно! Ищу педиатра", "педиатр, у ребёнка температура"] {
+        for q in ["ищу педиатра, срочно", "Срочно! Ищу педиатра", "педиатр, у ребёнка температура"]
+        {
             assert_eq!(m().match_query(q).reason, Reason::Request, "{q}");
         }
     }
