@@ -380,7 +380,9 @@ impl Matcher {
             if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words || b.former.is_some()) {
                 break;
             }
-            let Some((text, penalty)) = (if i == 0 { Some((cleaned.clone(), 1.0)) } else { Self::variants(&cleaned).into_iter().nth(i) }) else {
+            let Some((text, penalty)) =
+                (if i == 0 { Some((cleaned.clone(), 1.0)) } else { Self::variants(&cleaned).into_iter().nth(i).map(|(t, p, _)| (t, p)) })
+            else {
                 break;
             };
             let sc = self.score_text(&text, None);
@@ -404,10 +406,9 @@ impl Matcher {
     pub fn explain(&self, query: &str) -> String {
         let cleaned = self.expand_phrases(normalize::clean(query));
         let mut out = String::new();
-        for (i, (text, penalty)) in Self::variants(&cleaned).into_iter().enumerate() {
+        for (text, penalty, how) in Self::variants(&cleaned) {
             let mut trace = Trace::default();
             let sc = self.score_text(&text, Some(&mut trace));
-            let how = ["as typed", "wrong keyboard layout", "transliterated"].get(i).copied().unwrap_or("other");
             out.push_str(&format!("reading {text:?} ({how}, x{penalty})\n"));
             for w in &trace.words {
                 let hits: Vec<String> = w

@@ -704,21 +704,24 @@ impl Matcher {
 
     /// The readings of a query worth scoring: as typed, and (for one-script text) the wrong-layout
     /// and transliterated readings.
-    pub(super) fn variants(cleaned: &str) -> Vec<(String, f32)> {
-        let mut v = vec![(cleaned.to_string(), 1.0)];
+    pub(super) fn variants(cleaned: &str) -> Vec<(String, f32, &'static str)> {
+        let mut v = vec![(cleaned.to_string(), 1.0, "as typed")];
         let lower = cleaned.to_lowercase();
         match normalize::script(&lower) {
             Script::Latin => {
                 if let Some(s) = layout::latin_to_cyrillic(&lower) {
-                    v.push((s, VARIANT_PENALTY));
+                    v.push((s, VARIANT_PENALTY, "wrong keyboard layout"));
                 }
                 if let Some(s) = translit::latin_to_cyrillic(&lower) {
-                    v.push((s, VARIANT_PENALTY));
+                    v.push((s, VARIANT_PENALTY, "transliterated"));
+                }
+                if let Some(s) = translit::kazakh_latin_to_cyrillic(&lower) {
+                    v.push((s, VARIANT_PENALTY, "Kazakh Latin"));
                 }
             }
             Script::Cyrillic => {
                 if let Some(s) = layout::cyrillic_to_latin(&lower) {
-                    v.push((s, VARIANT_PENALTY));
+                    v.push((s, VARIANT_PENALTY, "wrong keyboard layout"));
                 }
             }
             _ => {}

@@ -25,7 +25,10 @@ const GROUPS: &[(&str, &str)] = &[
     ("gh", "г"),
 ];
 
-fn single(c: char, prev: Option<char>, next: Option<char>) -> &'static str {
+/// Groups the Kazakh Latin reading leaves to single letters: its `j` is ж ("jumys" — жұмыс).
+const RUSSIAN_ONLY: &[&str] = &["ju", "ja"];
+
+fn single(c: char, prev: Option<char>, next: Option<char>, kazakh: bool) -> &'static str {
     let vowel = |c: Option<char>| matches!(c, Some('a' | 'e' | 'i' | 'o' | 'u' | 'y'));
     match c {
         'a' => "а",
@@ -52,6 +55,7 @@ fn single(c: char, prev: Option<char>, next: Option<char>) -> &'static str {
         // "isteimin").
         'i' if matches!(prev, Some('a' | 'e' | 'o')) && !vowel(next) => "й",
         'i' => "и",
+        'j' if kazakh => "ж",
         'j' => "й",
         'k' => "к",
         'l' => "л",
@@ -65,6 +69,8 @@ fn single(c: char, prev: Option<char>, next: Option<char>) -> &'static str {
         't' => "т",
         'u' => "у",
         'v' | 'w' => "в",
+        // Kazakh and Uzbek Latin chat writes х as x ("neyroxirurg").
+        'x' if kazakh => "х",
         'x' => "кс",
         'y' => {
             if vowel(prev) || (prev.is_none() && vowel(next)) {
@@ -94,6 +100,19 @@ fn single(c: char, prev: Option<char>, next: Option<char>) -> &'static str {
 /// Transliterates the ASCII letters of `text` to Cyrillic; other characters are kept. `None` when
 /// the text has no Latin letters.
 pub fn latin_to_cyrillic(text: &str) -> Option<String> {
+    transliterate(text, false)
+}
+
+/// The Kazakh chat reading of Latin letters, where `j` is ж and `x` is х ("jumys istedim",
+/// "neyroxirurg"); `None` when it reads no differently from [`latin_to_cyrillic`].
+pub fn kazakh_latin_to_cyrillic(text: &str) -> Option<String> {
+    if !text.chars().any(|c| matches!(c, 'j' | 'x' | 'J' | 'X')) {
+        return None;
+    }
+    transliterate(text, true)
+}
+
+fn transliterate(text: &str, kazakh: bool) -> Option<String> {
     if !text.chars().any(|c| c.is_ascii_alphabetic()) {
         return None;
     }
@@ -108,7 +127,7 @@ pub fn latin_to_cyrillic(text: &str) -> Option<String> {
             i += 1;
             continue;
         }
-        for (g, cyr) in GROUPS {
+        for (g, cyr) in GROUPS.iter().filter(|(g, _)| !(kazakh && RUSSIAN_ONLY.contains(g))) {
             let n = g.len();
             if i + n <= chars.len() && chars[i..i + n].iter().copied().eq(g.chars()) {
                 out.push_str(cyr);
@@ -117,7 +136,7 @@ pub fn latin_to_cyrillic(text: &str) -> Option<String> {
             }
         }
         let prev = if i > 0 && chars[i - 1].is_alphabetic() { Some(chars[i - 1]) } else { None };
-        out.push_str(single(c, prev, chars.get(i + 1).copied()));
+        out.push_str(single(c, prev, chars.get(i + 1).copied(), kazakh));
         i += 1;
     }
     Some(out)
@@ -147,5 +166,7 @@ mod tests {
         assert_eq!(latin_to_cyrillic("baǵdarlamashy").unwrap(), "бағдарламашы");
         assert_eq!(latin_to_cyrillic("dárigermin").unwrap(), "дәригермин");
         assert_eq!(latin_to_cyrillic("dybys operatory").unwrap(), "дыбыс операторы");
+        assert_eq!(kazakh_latin_to_cyrillic("neyroxirurg jumys").unwrap(), "нейрохирург жумыс");
+        assert_eq!(kazakh_latin_to_cyrillic("pediatr"), None);
     }
 }
