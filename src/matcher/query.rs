@@ -108,7 +108,11 @@ impl Matcher {
 
     /// Stopwords, numbers and single letters (`I'm` → `i`, `m`): no part of an occupation.
     fn is_filler(&self, w: &Word) -> bool {
-        self.stopwords.contains(&w.folded) || w.folded.chars().all(|c| c.is_ascii_digit()) || w.folded.chars().nth(1).is_none()
+        self.stopwords.contains(&w.folded)
+            || w.folded.chars().all(|c| c.is_ascii_digit())
+            || w.folded.chars().nth(1).is_none()
+            // A Kazakh stopword takes case endings ("жұмысқа" — to work).
+            || (w.kazakh && self.stopwords.contains(&morph::kazakh_stem(&w.folded)))
     }
 
     /// Reads a query. Segments: `,` `;` `|` brackets `@` and sentence ends always separate (a
