@@ -54,6 +54,9 @@ fn single(c: char, prev: Option<char>, next: Option<char>, kazakh: bool) -> &'st
         // After a vowel and before no vowel, "i" is the й of a diphthong ("dizainer", "neirohirurg",
         // "isteimin").
         'i' if matches!(prev, Some('a' | 'e' | 'o')) && !vowel(next) => "й",
+        // The 2021 Kazakh alphabet writes і and й as "ı" ("dızaıner" — дизайнер).
+        'ı' if kazakh && matches!(prev, Some('a' | 'e' | 'o')) && !vowel(next) => "й",
+        'ı' if kazakh => "и",
         'i' => "и",
         'j' if kazakh => "ж",
         'j' => "й",
@@ -103,10 +106,10 @@ pub fn latin_to_cyrillic(text: &str) -> Option<String> {
     transliterate(text, false)
 }
 
-/// The Kazakh chat reading of Latin letters, where `j` is ж and `x` is х ("jumys istedim",
-/// "neyroxirurg"); `None` when it reads no differently from [`latin_to_cyrillic`].
+/// The Kazakh chat reading of Latin letters, where `j` is ж, `x` is х and `ı` is і or й
+/// ("jumys istedim", "neyroxirurg", "dızaınermin"); `None` when it reads no differently from [`latin_to_cyrillic`].
 pub fn kazakh_latin_to_cyrillic(text: &str) -> Option<String> {
-    if !text.chars().any(|c| matches!(c, 'j' | 'x' | 'J' | 'X')) {
+    if !text.chars().any(|c| matches!(c, 'j' | 'x' | 'J' | 'X' | 'ı')) {
         return None;
     }
     transliterate(text, true)
@@ -168,5 +171,6 @@ mod tests {
         assert_eq!(latin_to_cyrillic("dybys operatory").unwrap(), "дыбыс операторы");
         assert_eq!(kazakh_latin_to_cyrillic("neyroxirurg jumys").unwrap(), "нейрохирург жумыс");
         assert_eq!(kazakh_latin_to_cyrillic("pediatr"), None);
+        assert_eq!(kazakh_latin_to_cyrillic("grafıkalyq dızaınermin").unwrap(), "графикалык дизайнермин");
     }
 }
