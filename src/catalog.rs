@@ -248,6 +248,10 @@ pub struct Lexicon {
     pub current: PerLang,
     /// Time words after which a former marker means "ago" ("5 жыл бұрын" — five years ago).
     pub ago: PerLang,
+    /// "Ago" ("10 лет назад", "years ago", and "бұрын" after a time word): what follows is the
+    /// writer's past only when the message goes on to the present ("…, сейчас продаю косметику");
+    /// else it may be when the work began ("5 жыл бұрын педиатр болып жұмыс бастадым").
+    pub ago_markers: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -401,6 +405,8 @@ struct RawLexicon {
     current: PerLang,
     #[serde(default)]
     ago: PerLang,
+    #[serde(default)]
+    ago_markers: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -802,6 +808,7 @@ impl Catalog {
             former: rl.former,
             current: rl.current,
             ago: rl.ago,
+            ago_markers: rl.ago_markers,
             negations: rl.negations,
             subjects: rl.subjects,
             contrasts: rl.contrasts,

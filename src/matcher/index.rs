@@ -68,6 +68,7 @@ impl Matcher {
             former: lex.former.iter().map(|(_, w)| w.split_whitespace().map(|x| normalize::word(x).folded).collect::<Vec<_>>().join(" ")).collect(),
             current: folded_set(&lex.current),
             ago: folded_set(&lex.ago),
+            ago_markers: folded_set(&lex.ago_markers),
             negations: folded_set(&lex.negations),
             subjects: folded_set(&lex.subjects),
             contrasts: folded_set(&lex.contrasts),

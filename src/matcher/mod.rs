@@ -269,6 +269,7 @@ pub struct Matcher {
     former: HashSet<String>,
     current: HashSet<String>,
     ago: HashSet<String>,
+    ago_markers: HashSet<String>,
     /// Folded words of negation (see `Lexicon::negations`).
     negations: HashSet<String>,
     subjects: HashSet<String>,
@@ -589,6 +590,15 @@ mod tests {
         assert_eq!(listed("раньше был тестировщиком, сейчас Go-разработчик").as_deref().map(|c| &c[..4]), Some("2512"));
         assert_eq!(listed("iOS engineer, ex-Kaspi").as_deref().map(|c| &c[..4]), Some("2512"));
         assert_eq!(listed("3 жыл бұрын нейрохирург болып жұмыс істей бастадым").as_deref(), Some("2217-4-001"));
+        // "Ago" is the past only where the message goes on to the present.
+        assert_eq!(listed("5 лет назад начал работать педиатром").as_deref(), Some("2215-1-001"));
+        for q in [
+            "10 лет назад работала педиатром, сейчас продаю косметику",
+            "3 жыл бұрын педиатр болдым, қазір такси жүргіземін",
+            "years ago I was a game developer, now I teach yoga",
+        ] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
     }
 
     #[test]

@@ -186,6 +186,9 @@ impl Matcher {
             } else if self.former.contains(&w.folded) && !self.ago.contains(&was) {
                 former = true;
                 continue;
+            } else if self.ago_markers.contains(&w.folded) || (self.former.contains(&w.folded) && self.ago.contains(&was)) {
+                former = self.goes_on_to_present(&text[end..]);
+                continue;
             } else if self.former.contains(&pair) {
                 // (The pair's first word, "used", is no word of the query either.)
                 if q.toks.last().is_some_and(|t| t.word.folded == was) {
@@ -242,6 +245,11 @@ impl Matcher {
         q.request = request && !about_self;
         mark_kazakh_places(&mut q.toks);
         q
+    }
+
+    /// Whether a word of the present ("сейчас", "now") stands in `rest`.
+    fn goes_on_to_present(&self, rest: &str) -> bool {
+        rest.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.current.contains(&normalize::word(w).folded))
     }
 
     /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).
