@@ -237,6 +237,12 @@ pub struct Lexicon {
     pub requests: PerLang,
     /// Words that make it about the writer's own work ("ищу работу", "I am"): they cancel a request.
     pub self_markers: PerLang,
+    /// "I", "my" ("я", "мой"): about the writer, unless the message names a patient — "I need a
+    /// pediatrician for my son" is a request.
+    pub self_pronouns: PerLang,
+    /// Words naming a patient ("сына", "my daughter"): they make a request as the words of
+    /// `requests` do, and a pronoun does not cancel them.
+    pub patients: PerLang,
     /// Words that make the occupation a wish or a course of study, not the writer's work yet
     /// ("студентка, будущий педиатр", "хочу стать программистом").
     pub aspirations: PerLang,
@@ -397,6 +403,10 @@ struct RawLexicon {
     requests: PerLang,
     #[serde(default)]
     self_markers: PerLang,
+    #[serde(default)]
+    self_pronouns: PerLang,
+    #[serde(default)]
+    patients: PerLang,
     #[serde(default)]
     aspirations: PerLang,
     #[serde(default)]
@@ -804,6 +814,8 @@ impl Catalog {
             context: rl.context,
             requests: rl.requests,
             self_markers: rl.self_markers,
+            self_pronouns: rl.self_pronouns,
+            patients: rl.patients,
             aspirations: rl.aspirations,
             former: rl.former,
             current: rl.current,

@@ -64,6 +64,8 @@ impl Matcher {
             // (Without the soft sign too: "записатся" is how many type "записаться".)
             requests: folded_set(&lex.requests).into_iter().flat_map(|w| [w.replace('ь', ""), w]).collect(),
             self_markers: folded_set(&lex.self_markers),
+            self_pronouns: folded_set(&lex.self_pronouns),
+            patients: folded_set(&lex.patients),
             aspirations: folded_set(&lex.aspirations),
             former: lex.former.iter().map(|(_, w)| w.split_whitespace().map(|x| normalize::word(x).folded).collect::<Vec<_>>().join(" ")).collect(),
             current: folded_set(&lex.current),

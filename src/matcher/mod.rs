@@ -276,6 +276,8 @@ pub struct Matcher {
     contrasts: HashSet<String>,
     negations_after: HashSet<String>,
     self_markers: HashSet<String>,
+    self_pronouns: HashSet<String>,
+    patients: HashSet<String>,
     domain_markers: HashSet<String>,
     place_markers: HashSet<String>,
     /// Folded determiners (see `Lexicon::determiners`).
@@ -529,6 +531,11 @@ mod tests {
         assert_eq!(listed("Software Design Engineer (Microsoft, 2014-2022)").as_deref(), Some("2512-1-001"));
         assert_eq!(listed("children's book illustrator").as_deref(), Some("2651-3-004"));
         assert_eq!(m().match_query("need to book a pediatrician for my son").reason, Reason::Request);
+        // A patient makes a request whoever writes it; "I'm" describes the writer.
+        assert_eq!(m().match_query("I need a pediatrician for my son").reason, Reason::Request);
+        assert_eq!(m().match_query("мне нужен гинеколог для жены").reason, Reason::Request);
+        assert_eq!(listed("I'm a pediatrician, where do I apply?").as_deref(), Some("2215-1-001"));
+        assert_eq!(listed("Я педиатр, где подать документы?").as_deref(), Some("2215-1-001"));
     }
 
     #[test]

@@ -121,6 +121,7 @@ impl Matcher {
     pub(super) fn read_query(&self, text: &str) -> Query {
         let mut q = Query::default();
         let (mut request, mut about_self) = (false, false);
+        let (mut patient, mut pronoun) = (false, false);
         let (mut seg, mut depth) = (0u8, 0u32);
         let (mut domain, mut place) = (false, false);
         // In a clause about the past; the folded word before (for pairs: "used to", "5 жыл бұрын").
@@ -202,8 +203,11 @@ impl Matcher {
                 q.former.push(' ');
                 continue;
             }
-            let asks = self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
+            let is_patient = self.patients.contains(&w.folded);
+            let asks = is_patient || self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
+            patient |= is_patient;
+            pronoun |= self.self_pronouns.contains(&w.folded);
             if asks {
                 q.request_segs |= seg_bit(seg);
             }
@@ -242,7 +246,7 @@ impl Matcher {
             }
             q.request_free |= asks && q.toks.len() == kept;
         }
-        q.request = request && !about_self;
+        q.request = request && !about_self && !(pronoun && !patient);
         mark_kazakh_places(&mut q.toks);
         q
     }
