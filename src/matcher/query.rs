@@ -124,6 +124,8 @@ impl Matcher {
         let (mut patient, mut pronoun) = (false, false);
         let (mut seg, mut depth) = (0u8, 0u32);
         let (mut domain, mut place) = (false, false);
+        // Where the current place began (its first word is the place's own, whatever it is).
+        let mut place_start = 0;
         // In a clause about the past; the folded word before (for pairs: "used to", "5 жыл бұрын").
         let mut former = false;
         // In a clause of what the writer is not ("я не невролог").
@@ -223,6 +225,7 @@ impl Matcher {
                 }
                 Some(Preposition::Place) => {
                     (domain, place) = (false, true);
+                    place_start = q.toks.len();
                     continue;
                 }
                 None => {}
@@ -237,6 +240,12 @@ impl Matcher {
                     continue;
                 }
                 let qualifier = self.qualifiers.contains(&w.folded);
+                // An occupation after the place, as the subject or in the instrumental ("на
+                // фармзаводе инженер-технолог", "на заводе технологом"), is no part of it (but
+                // "в отделении реанимации" is).
+                if place && q.toks.len() > place_start && self.names_occupation_after_place(&w) {
+                    place = false;
+                }
                 if q.toks.len() < MAX_WORDS {
                     if asks {
                         q.request_mask |= 1 << q.toks.len();
@@ -249,6 +258,14 @@ impl Matcher {
         q.request = request && !about_self && !(pronoun && !patient);
         mark_kazakh_places(&mut q.toks);
         q
+    }
+
+    /// Whether a word is an occupation's own (a generic word or one that names a listed
+    /// profession) in the nominative or the instrumental, not the genitive of a department.
+    fn names_occupation_after_place(&self, w: &Word) -> bool {
+        let Some(id) = self.vocab.id(&self.morph.stem(w)) else { return false };
+        let own = self.generic_word.get(id as usize).copied().unwrap_or(false) || self.owner.get(id as usize).is_some_and(|o| o.is_some());
+        own && (self.vocab.id(&w.folded).is_some() || w.folded.ends_with("ом") || w.folded.ends_with("ем"))
     }
 
     /// Whether a word of the present ("сейчас", "now") stands in `rest`.
