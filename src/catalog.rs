@@ -255,9 +255,14 @@ pub struct Lexicon {
     /// Time words after which a former marker means "ago" ("5 жыл бұрын" — five years ago).
     pub ago: PerLang,
     /// "Ago" ("10 лет назад", "years ago", and "бұрын" after a time word): what follows is the
-    /// writer's past only when the message goes on to the present ("…, сейчас продаю косметику");
-    /// else it may be when the work began ("5 жыл бұрын педиатр болып жұмыс бастадым").
+    /// writer's past, unless the clause says the work began then (see `work_began`).
     pub ago_markers: PerLang,
+    /// Prefixes of a past job joined by a hyphen ("ex-pediatrician", "экс-видеомонтажер"); before
+    /// anything but an occupation ("ex-Kaspi") they name an employer.
+    pub former_prefixes: PerLang,
+    /// Words that say the work began or goes on ("начал", "устроился", "бастадым", "started"):
+    /// after "ago" they make the clause no past job.
+    pub work_began: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -417,6 +422,10 @@ struct RawLexicon {
     ago: PerLang,
     #[serde(default)]
     ago_markers: PerLang,
+    #[serde(default)]
+    former_prefixes: PerLang,
+    #[serde(default)]
+    work_began: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -821,6 +830,8 @@ impl Catalog {
             current: rl.current,
             ago: rl.ago,
             ago_markers: rl.ago_markers,
+            former_prefixes: rl.former_prefixes,
+            work_began: rl.work_began,
             negations: rl.negations,
             subjects: rl.subjects,
             contrasts: rl.contrasts,

@@ -71,6 +71,8 @@ impl Matcher {
             current: folded_set(&lex.current),
             ago: folded_set(&lex.ago),
             ago_markers: folded_set(&lex.ago_markers),
+            former_prefixes: folded_set(&lex.former_prefixes),
+            work_began: folded_set(&lex.work_began),
             negations: folded_set(&lex.negations),
             subjects: folded_set(&lex.subjects),
             contrasts: folded_set(&lex.contrasts),

@@ -270,6 +270,8 @@ pub struct Matcher {
     current: HashSet<String>,
     ago: HashSet<String>,
     ago_markers: HashSet<String>,
+    former_prefixes: HashSet<String>,
+    work_began: HashSet<String>,
     /// Folded words of negation (see `Lexicon::negations`).
     negations: HashSet<String>,
     subjects: HashSet<String>,
@@ -534,6 +536,11 @@ mod tests {
         // A patient makes a request whoever writes it; "I'm" describes the writer.
         assert_eq!(m().match_query("I need a pediatrician for my son").reason, Reason::Request);
         assert_eq!(m().match_query("мне нужен гинеколог для жены").reason, Reason::Request);
+        for q in ["I'm looking for a pediatrician", "Я ищу хорошего онколога", "Ищем разработчика мобильных приложений", "Hiring: senior iOS developer"]
+        {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
+        assert_eq!(listed("Flutter dev, 4 yrs, looking for PR in KZ").as_deref().map(|c| &c[..4]), Some("2512"));
         assert_eq!(listed("I'm a pediatrician, where do I apply?").as_deref(), Some("2215-1-001"));
         assert_eq!(listed("Я педиатр, где подать документы?").as_deref(), Some("2215-1-001"));
     }
@@ -597,9 +604,16 @@ mod tests {
         assert_eq!(listed("раньше был тестировщиком, сейчас Go-разработчик").as_deref().map(|c| &c[..4]), Some("2512"));
         assert_eq!(listed("iOS engineer, ex-Kaspi").as_deref().map(|c| &c[..4]), Some("2512"));
         assert_eq!(listed("3 жыл бұрын нейрохирург болып жұмыс істей бастадым").as_deref(), Some("2217-4-001"));
-        // "Ago" is the past only where the message goes on to the present.
+        // "ex-" before an occupation; a contrast word ends the past; a marker before a dash.
+        for q in ["ex-pediatrician, now stay-at-home dad", "экс-видеомонтажер", "Раньше — медсестра"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
+        assert_eq!(listed("Раньше была медсестрой, а потом неонатолог").as_deref(), Some("2215-2-002"));
+        assert_eq!(listed("used to be a nurse but became an obstetrician-gynecologist").as_deref(), Some("2214-8-001"));
+        // "Ago" is the past unless the clause says the work began then.
         assert_eq!(listed("5 лет назад начал работать педиатром").as_deref(), Some("2215-1-001"));
         for q in [
+            "20 лет назад был педиатром",
             "10 лет назад работала педиатром, сейчас продаю косметику",
             "3 жыл бұрын педиатр болдым, қазір такси жүргіземін",
             "years ago I was a game developer, now I teach yoga",

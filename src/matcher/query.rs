@@ -122,12 +122,16 @@ impl Matcher {
         let mut q = Query::default();
         let (mut request, mut about_self) = (false, false);
         let (mut patient, mut pronoun) = (false, false);
+        // The previous word was a pronoun: "я ищу", "I'm looking for" ask for someone.
+        let mut after_pronoun = false;
         let (mut seg, mut depth) = (0u8, 0u32);
         let (mut domain, mut place) = (false, false);
         // Where the current place began (its first word is the place's own, whatever it is).
         let mut place_start = 0;
         // In a clause about the past; the folded word before (for pairs: "used to", "5 жыл бұрын").
         let mut former = false;
+        let mut former_words = 0;
+        let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
         let mut prev = String::new();
@@ -163,18 +167,31 @@ impl Matcher {
                 domain = false;
                 place = false;
             }
-            former &= !boundary;
+            // (A marker standing alone before a dash or colon — "Раньше — медсестра" — keeps
+            // its clause going past it.)
+            former &= !boundary || former_words == 0;
+            // "ex-" before an occupation is a past job ("ex-pediatrician"); before a name, an
+            // employer ("ex-Kaspi").
+            let ex_before = std::mem::take(&mut ex_pending) && gap == "-";
             negated &= !boundary;
             gap.clear();
 
             let w = normalize::word(raw);
+            // (Any word an occupation's name holds: brands and employers are none.)
+            if ex_before && self.vocab.id(&self.morph.stem(&w)).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true)) {
+                (former, former_words) = (true, 0);
+            }
+            if self.former_prefixes.contains(&w.folded) {
+                ex_pending = true;
+                continue;
+            }
             let pair = format!("{prev} {}", w.folded);
             let was = std::mem::replace(&mut prev, w.folded.clone());
             if self.negations.contains(&w.folded) && (was.is_empty() || self.subjects.contains(&was)) {
                 negated = true;
                 continue;
             } else if self.contrasts.contains(&w.folded) {
-                negated = false;
+                (negated, former) = (false, false);
             } else if self.negations_after.contains(&w.folded) {
                 while q.toks.last().is_some_and(|t| t.seg == seg) {
                     q.toks.pop();
@@ -187,20 +204,21 @@ impl Matcher {
             if self.current.contains(&w.folded) {
                 former = false;
             } else if self.former.contains(&w.folded) && !self.ago.contains(&was) {
-                former = true;
+                (former, former_words) = (true, 0);
                 continue;
             } else if self.ago_markers.contains(&w.folded) || (self.former.contains(&w.folded) && self.ago.contains(&was)) {
-                former = self.goes_on_to_present(&text[end..]);
+                (former, former_words) = (!self.work_began(&text[end..]), 0);
                 continue;
             } else if self.former.contains(&pair) {
                 // (The pair's first word, "used", is no word of the query either.)
                 if q.toks.last().is_some_and(|t| t.word.folded == was) {
                     q.toks.pop();
                 }
-                former = true;
+                (former, former_words) = (true, 0);
                 continue;
             }
             if former {
+                former_words += 1;
                 q.former.push_str(raw);
                 q.former.push(' ');
                 continue;
@@ -209,7 +227,13 @@ impl Matcher {
             let asks = is_patient || self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
             patient |= is_patient;
-            pronoun |= self.self_pronouns.contains(&w.folded);
+            // (A pronoun asking — "я ищу", "I'm looking for" — describes no one.)
+            let is_pronoun = self.self_pronouns.contains(&w.folded);
+            if asks && after_pronoun {
+                patient = true;
+            }
+            after_pronoun = is_pronoun;
+            pronoun |= is_pronoun;
             if asks {
                 q.request_segs |= seg_bit(seg);
             }
@@ -243,7 +267,7 @@ impl Matcher {
                 // An occupation after the place, as the subject or in the instrumental ("на
                 // фармзаводе инженер-технолог", "на заводе технологом"), is no part of it (but
                 // "в отделении реанимации" is).
-                if place && q.toks.len() > place_start && self.names_occupation_after_place(&w) {
+                if place && q.toks.len() > place_start && self.names_occupation(&w) {
                     place = false;
                 }
                 if q.toks.len() < MAX_WORDS {
@@ -262,15 +286,17 @@ impl Matcher {
 
     /// Whether a word is an occupation's own (a generic word or one that names a listed
     /// profession) in the nominative or the instrumental, not the genitive of a department.
-    fn names_occupation_after_place(&self, w: &Word) -> bool {
+    fn names_occupation(&self, w: &Word) -> bool {
         let Some(id) = self.vocab.id(&self.morph.stem(w)) else { return false };
         let own = self.generic_word.get(id as usize).copied().unwrap_or(false) || self.owner.get(id as usize).is_some_and(|o| o.is_some());
         own && (self.vocab.id(&w.folded).is_some() || w.folded.ends_with("ом") || w.folded.ends_with("ем"))
     }
 
-    /// Whether a word of the present ("сейчас", "now") stands in `rest`.
-    fn goes_on_to_present(&self, rest: &str) -> bool {
-        rest.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.current.contains(&normalize::word(w).folded))
+    /// Whether the clause that opens `rest` says the work began then, or goes on now ("5 лет
+    /// назад начал работать педиатром", "3 жыл бұрын ... жұмыс істей бастадым").
+    fn work_began(&self, rest: &str) -> bool {
+        let clause = rest.split(|c: char| matches!(c, ',' | ';' | '.' | '!' | '?' | '\n')).next().unwrap_or("");
+        clause.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.work_began.contains(&normalize::word(w).folded))
     }
 
     /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).

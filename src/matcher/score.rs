@@ -239,7 +239,9 @@ impl Matcher {
             let joined_len = stem.chars().count();
             // (Not for a qualifier or context word beside an unknown one: "senior kafka" is no
             // typo of anything, and long joins cost the most to look up.)
-            let fuzzy = (unknown[i] || unknown[i + 1]) && !qwords[i].qualifier && !qwords[i + 1].qualifier && joined_len <= JOIN_FUZZY_MAX;
+            // (Nor for a request word: "ищем разработчика" is no typo of "вебразработчик".)
+            let asks = query.request_mask & (0b11 << i) != 0;
+            let fuzzy = (unknown[i] || unknown[i + 1]) && !qwords[i].qualifier && !qwords[i + 1].qualifier && !asks && joined_len <= JOIN_FUZZY_MAX;
             let hits = if fuzzy { self.lookup(&stem, joined_len, false) } else { self.vocab.id(&stem).map(|id| vec![(id, 1.0)]).unwrap_or_default() };
             if !hits.is_empty() {
                 units.push(Unit { first: i, last: i + 1, hits });
