@@ -253,6 +253,17 @@ impl Matcher {
             return self.generic_verdict(cleaned, gi, &ranked, topics, g, uncontested && sc.generic_alone, sc.generic_modified);
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
+            // A name read in part beside what other professions' topics read and it does not
+            // ("инженер по внедрению 1С": the 1C of IT professions): which one, ask.
+            let i = self.index_of(&ranked[0].code);
+            let own = sc.listed_mask[i] | sc.topic_mask[i];
+            let rivals: Vec<Candidate> = topics.iter().filter(|t| t.code != ranked[0].code && t.score >= QUESTION_MIN && sc.topic_mask[self.index_of(&t.code)] & !own != 0).cloned().collect();
+            if !listed_ok && !rivals.is_empty() {
+                let mut cands = vec![ranked[0].clone()];
+                cands.extend(rivals);
+                cands.truncate(MAX_CANDIDATES);
+                return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Ambiguous };
+            }
             return Self::named(ranked[0].code.clone(), l1, ranked);
         }
         // One profession whose name and topics together read the whole query, nothing off the
