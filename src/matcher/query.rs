@@ -279,7 +279,7 @@ impl Matcher {
             }
             q.request_free |= asks && q.toks.len() == kept;
         }
-        q.request = request && !about_self && !(pronoun && !patient);
+        q.request = request && !about_self && (patient || !pronoun);
         mark_kazakh_places(&mut q.toks);
         q
     }
@@ -295,7 +295,7 @@ impl Matcher {
     /// Whether the clause that opens `rest` says the work began then, or goes on now ("5 лет
     /// назад начал работать педиатром", "3 жыл бұрын ... жұмыс істей бастадым").
     fn work_began(&self, rest: &str) -> bool {
-        let clause = rest.split(|c: char| matches!(c, ',' | ';' | '.' | '!' | '?' | '\n')).next().unwrap_or("");
+        let clause = rest.split([',', ';', '.', '!', '?', '\n']).next().unwrap_or("");
         clause.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.work_began.contains(&normalize::word(w).folded))
     }
 

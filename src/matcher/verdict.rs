@@ -257,7 +257,11 @@ impl Matcher {
             // ("инженер по внедрению 1С": the 1C of IT professions): which one, ask.
             let i = self.index_of(&ranked[0].code);
             let own = sc.listed_mask[i] | sc.topic_mask[i];
-            let rivals: Vec<Candidate> = topics.iter().filter(|t| t.code != ranked[0].code && t.score >= QUESTION_MIN && sc.topic_mask[self.index_of(&t.code)] & !own != 0).cloned().collect();
+            let rivals: Vec<Candidate> = topics
+                .iter()
+                .filter(|t| t.code != ranked[0].code && t.score >= QUESTION_MIN && sc.topic_mask[self.index_of(&t.code)] & !own != 0)
+                .cloned()
+                .collect();
             if !listed_ok && !rivals.is_empty() {
                 let mut cands = vec![ranked[0].clone()];
                 cands.extend(rivals);
