@@ -262,24 +262,9 @@ pub struct Matcher {
     /// Stems of context words (`data/lexicon.toml` `[context]`).
     context: HashSet<String>,
     requests: HashSet<String>,
-    /// Folded words of a wish or study (see `Lexicon::aspirations`).
-    aspirations: HashSet<String>,
-    /// Folded words (and word pairs) that put a clause in the past, the words that end it, and
-    /// the time words that make a former marker "ago" (see `Lexicon::former`).
-    former: HashSet<String>,
-    current: HashSet<String>,
-    ago: HashSet<String>,
-    ago_markers: HashSet<String>,
-    former_prefixes: HashSet<String>,
-    work_began: HashSet<String>,
-    /// Folded words of negation (see `Lexicon::negations`).
-    negations: HashSet<String>,
-    subjects: HashSet<String>,
-    contrasts: HashSet<String>,
-    negations_after: HashSet<String>,
-    self_markers: HashSet<String>,
-    self_pronouns: HashSet<String>,
-    patients: HashSet<String>,
+    /// The words that tell whose work and when: requests' patients, pronouns, wishes, past
+    /// jobs, negation (see [`query::Cues`]).
+    cues: query::Cues,
     domain_markers: HashSet<String>,
     place_markers: HashSet<String>,
     /// Folded determiners (see `Lexicon::determiners`).

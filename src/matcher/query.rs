@@ -42,6 +42,58 @@ pub(super) struct Query {
     pub former: String,
 }
 
+/// The words that tell whose work a message describes and when (each a lexicon list, folded;
+/// entries of two words — "used to" — kept as a folded pair).
+#[derive(Default)]
+pub(super) struct Cues {
+    /// Own work ("работаю", "резюме") and pronouns ("я", "I'm"): see `Lexicon::self_markers`.
+    pub self_markers: HashSet<String>,
+    pub self_pronouns: HashSet<String>,
+    /// Patients of a request (see `Lexicon::patients`).
+    pub patients: HashSet<String>,
+    /// A wish or study (see `Lexicon::aspirations`).
+    pub aspirations: HashSet<String>,
+    /// A past job: its markers, the words that end its clause, "ago" and what makes "ago" no
+    /// past (see `Lexicon::former`).
+    pub former: HashSet<String>,
+    pub current: HashSet<String>,
+    pub ago: HashSet<String>,
+    pub ago_markers: HashSet<String>,
+    pub former_prefixes: HashSet<String>,
+    pub work_began: HashSet<String>,
+    /// Negation (see `Lexicon::negations`).
+    pub negations: HashSet<String>,
+    pub subjects: HashSet<String>,
+    pub contrasts: HashSet<String>,
+    pub negations_after: HashSet<String>,
+}
+
+impl Cues {
+    pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
+        let mut c = Cues::default();
+        let lists: [(&mut HashSet<String>, &PerLang); 14] = [
+            (&mut c.self_markers, &lex.self_markers),
+            (&mut c.self_pronouns, &lex.self_pronouns),
+            (&mut c.patients, &lex.patients),
+            (&mut c.aspirations, &lex.aspirations),
+            (&mut c.former, &lex.former),
+            (&mut c.current, &lex.current),
+            (&mut c.ago, &lex.ago),
+            (&mut c.ago_markers, &lex.ago_markers),
+            (&mut c.former_prefixes, &lex.former_prefixes),
+            (&mut c.work_began, &lex.work_began),
+            (&mut c.negations, &lex.negations),
+            (&mut c.subjects, &lex.subjects),
+            (&mut c.contrasts, &lex.contrasts),
+            (&mut c.negations_after, &lex.negations_after),
+        ];
+        for (set, words) in lists {
+            *set = words.iter().map(|(_, w)| w.split_whitespace().map(|x| normalize::word(x).folded).collect::<Vec<_>>().join(" ")).collect();
+        }
+        c
+    }
+}
+
 enum Preposition {
     Domain,
     Place,
@@ -181,18 +233,18 @@ impl Matcher {
             if ex_before && self.vocab.id(&self.morph.stem(&w)).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true)) {
                 (former, former_words) = (true, 0);
             }
-            if self.former_prefixes.contains(&w.folded) {
+            if self.cues.former_prefixes.contains(&w.folded) {
                 ex_pending = true;
                 continue;
             }
             let pair = format!("{prev} {}", w.folded);
             let was = std::mem::replace(&mut prev, w.folded.clone());
-            if self.negations.contains(&w.folded) && (was.is_empty() || self.subjects.contains(&was)) {
+            if self.cues.negations.contains(&w.folded) && (was.is_empty() || self.cues.subjects.contains(&was)) {
                 negated = true;
                 continue;
-            } else if self.contrasts.contains(&w.folded) {
+            } else if self.cues.contrasts.contains(&w.folded) {
                 (negated, former) = (false, false);
-            } else if self.negations_after.contains(&w.folded) {
+            } else if self.cues.negations_after.contains(&w.folded) {
                 while q.toks.last().is_some_and(|t| t.seg == seg) {
                     q.toks.pop();
                 }
@@ -201,15 +253,15 @@ impl Matcher {
             if negated {
                 continue;
             }
-            if self.current.contains(&w.folded) {
+            if self.cues.current.contains(&w.folded) {
                 former = false;
-            } else if self.former.contains(&w.folded) && !self.ago.contains(&was) {
+            } else if self.cues.former.contains(&w.folded) && !self.cues.ago.contains(&was) {
                 (former, former_words) = (true, 0);
                 continue;
-            } else if self.ago_markers.contains(&w.folded) || (self.former.contains(&w.folded) && self.ago.contains(&was)) {
+            } else if self.cues.ago_markers.contains(&w.folded) || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was)) {
                 (former, former_words) = (!self.work_began(&text[end..]), 0);
                 continue;
-            } else if self.former.contains(&pair) {
+            } else if self.cues.former.contains(&pair) {
                 // (The pair's first word, "used", is no word of the query either.)
                 if q.toks.last().is_some_and(|t| t.word.folded == was) {
                     q.toks.pop();
@@ -223,12 +275,12 @@ impl Matcher {
                 q.former.push(' ');
                 continue;
             }
-            let is_patient = self.patients.contains(&w.folded);
+            let is_patient = self.cues.patients.contains(&w.folded);
             let asks = is_patient || self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
             patient |= is_patient;
             // (A pronoun asking — "я ищу", "I'm looking for" — describes no one.)
-            let is_pronoun = self.self_pronouns.contains(&w.folded);
+            let is_pronoun = self.cues.self_pronouns.contains(&w.folded);
             if asks && after_pronoun {
                 patient = true;
             }
@@ -237,8 +289,8 @@ impl Matcher {
             if asks {
                 q.request_segs |= seg_bit(seg);
             }
-            about_self |= self.self_markers.contains(&w.folded);
-            q.aspiration |= self.aspirations.contains(&w.folded);
+            about_self |= self.cues.self_markers.contains(&w.folded);
+            q.aspiration |= self.cues.aspirations.contains(&w.folded);
             let kept = q.toks.len();
             let preposition = self.preposition(raw, &w);
             q.request_free |= asks && preposition.is_some();
@@ -296,7 +348,7 @@ impl Matcher {
     /// назад начал работать педиатром", "3 жыл бұрын ... жұмыс істей бастадым").
     fn work_began(&self, rest: &str) -> bool {
         let clause = rest.split([',', ';', '.', '!', '?', '\n']).next().unwrap_or("");
-        clause.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.work_began.contains(&normalize::word(w).folded))
+        clause.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.cues.work_began.contains(&normalize::word(w).folded))
     }
 
     /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).
