@@ -271,6 +271,8 @@ pub struct Lexicon {
     pub contrasts: PerLang,
     /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
     pub negations_after: PerLang,
+    /// Words after a negation that undo it ("не только", "not only").
+    pub not_negating: PerLang,
     /// Prepositions after which a word is a place or a tool ("работаю в реанимации").
     pub place_markers: PerLang,
     /// Articles ("at a plant"): they keep a place or domain going where another stopword ends it.
@@ -434,6 +436,8 @@ struct RawLexicon {
     contrasts: PerLang,
     #[serde(default)]
     negations_after: PerLang,
+    #[serde(default)]
+    not_negating: PerLang,
     #[serde(default)]
     domain_markers: PerLang,
     #[serde(default)]
@@ -836,6 +840,7 @@ impl Catalog {
             subjects: rl.subjects,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,
+            not_negating: rl.not_negating,
             domain_markers: rl.domain_markers,
             place_markers: rl.place_markers,
             determiners: rl.determiners,

@@ -571,6 +571,7 @@ mod tests {
         for q in ["я не педиатр", "Я не программист, а тестировщик", "педиатр емеспін"] {
             assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
         }
+        assert_eq!(listed("Я не только врач-педиатр, но и мама двоих детей").as_deref(), Some("2215-1-001"));
         // "Not" that negates no occupation of the writer changes nothing.
         assert_eq!(listed("я нейрохирург, диплом ещё не нострифицирован").as_deref(), Some("2217-4-001"));
     }
@@ -595,6 +596,10 @@ mod tests {
         }
         assert_eq!(listed("Раньше была медсестрой, а потом неонатолог").as_deref(), Some("2215-2-002"));
         assert_eq!(listed("used to be a nurse but became an obstetrician-gynecologist").as_deref(), Some("2214-8-001"));
+        // "Ago" closing its clause makes what stands before it the past.
+        assert_eq!(m().match_query("Was a neonatologist many years ago").kind, VerdictKind::NotListed);
+        assert_eq!(listed("I became a neurosurgeon 5 years ago").as_deref(), Some("2217-4-001"));
+        assert_eq!(listed("Python developer since 2 years ago").as_deref().map(|c| &c[..4]), Some("2512"));
         // "Ago" is the past unless the clause says the work began then.
         assert_eq!(listed("5 лет назад начал работать педиатром").as_deref(), Some("2215-1-001"));
         for q in [

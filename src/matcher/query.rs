@@ -66,12 +66,13 @@ pub(super) struct Cues {
     pub subjects: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
+    pub not_negating: HashSet<String>,
 }
 
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 14] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 15] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -86,6 +87,7 @@ impl Cues {
             (&mut c.subjects, &lex.subjects),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
+            (&mut c.not_negating, &lex.not_negating),
         ];
         for (set, words) in lists {
             *set = words.iter().map(|(_, w)| w.split_whitespace().map(|x| normalize::word(x).folded).collect::<Vec<_>>().join(" ")).collect();
@@ -242,6 +244,10 @@ impl Matcher {
             if self.cues.negations.contains(&w.folded) && (was.is_empty() || self.cues.subjects.contains(&was)) {
                 negated = true;
                 continue;
+            } else if negated && self.cues.negations.contains(&was) && self.cues.not_negating.contains(&w.folded) {
+                // "не только", "not only": no negation.
+                negated = false;
+                continue;
             } else if self.cues.contrasts.contains(&w.folded) {
                 (negated, former) = (false, false);
             } else if self.cues.negations_after.contains(&w.folded) {
@@ -259,7 +265,23 @@ impl Matcher {
                 (former, former_words) = (true, 0);
                 continue;
             } else if self.cues.ago_markers.contains(&w.folded) || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was)) {
-                (former, former_words) = (!self.work_began(&text[end..]), 0);
+                let rest = &text[end..];
+                let clause = rest.split([',', ';', '.', '!', '?', '\n']).next().unwrap_or("");
+                if clause.chars().any(normalize::is_word_char) {
+                    (former, former_words) = (!self.work_began(rest), 0);
+                } else {
+                    // "Ago" closing its clause ("Was a neonatologist many years ago", "работала
+                    // гинекологом 10 лет назад"): the words before it are the past.
+                    let first = q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1);
+                    let before = text[..start].rsplit([',', ';', '.', '!', '?', '\n', '(', '|']).next().unwrap_or("");
+                    if !self.work_began(before) {
+                        for t in q.toks.drain(first..) {
+                            q.former.push_str(&t.word.folded);
+                            q.former.push(' ');
+                        }
+                        q.request_mask &= (1u32 << first.min(31)) - 1;
+                    }
+                }
                 continue;
             } else if self.cues.former.contains(&pair) {
                 // (The pair's first word, "used", is no word of the query either.)
