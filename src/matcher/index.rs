@@ -434,21 +434,16 @@ fn weigh(phrases: &mut [Phrase], phrase_weights: &mut [f32], phrase_tokens: &[u3
             posting_ids[*at as usize] = id as u32;
             posting_weights[*at as usize] = *w;
             *at += 1;
-            if !p.topic && matches!(p.target, Target::Listed(_)) {
-                let o = &mut listed_owner[t as usize];
-                *o = match (p.target, *o) {
-                    (Target::Listed(i), UNSEEN) => i as u32,
-                    (Target::Listed(i), o) if o == i as u32 => o,
-                    _ => NONE,
-                };
-            }
             if !p.topic {
-                let o = &mut owner[t as usize];
-                *o = match (p.target, *o) {
+                let claim = |o: u32| match (p.target, o) {
                     (Target::Listed(i), UNSEEN) => i as u32,
                     (Target::Listed(i), o) if o == i as u32 => o,
                     _ => NONE,
                 };
+                owner[t as usize] = claim(owner[t as usize]);
+                if matches!(p.target, Target::Listed(_)) {
+                    listed_owner[t as usize] = claim(listed_owner[t as usize]);
+                }
             }
         }
         p.total = sum;

@@ -101,6 +101,9 @@ enum Preposition {
     Place,
 }
 
+/// Characters that end a clause for the past-job and "ago" cues (commas and sentence ends).
+const CLAUSE_END: [char; 6] = [',', ';', '.', '!', '?', '\n'];
+
 /// Characters that end a segment wherever they stand.
 fn hard_boundary(c: char) -> bool {
     matches!(c, ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '@' | '!' | '?' | '•' | '·' | '\n' | '.' | '«' | '»' | '"')
@@ -266,14 +269,14 @@ impl Matcher {
                 continue;
             } else if self.cues.ago_markers.contains(&w.folded) || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was)) {
                 let rest = &text[end..];
-                let clause = rest.split([',', ';', '.', '!', '?', '\n']).next().unwrap_or("");
+                let clause = rest.split(CLAUSE_END).next().unwrap_or("");
                 if clause.chars().any(normalize::is_word_char) {
-                    (former, former_words) = (!self.work_began(rest), 0);
+                    (former, former_words) = (!self.work_began(clause), 0);
                 } else {
                     // "Ago" closing its clause ("Was a neonatologist many years ago", "работала
                     // гинекологом 10 лет назад"): the words before it are the past.
                     let first = q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1);
-                    let before = text[..start].rsplit([',', ';', '.', '!', '?', '\n', '(', '|']).next().unwrap_or("");
+                    let before = text[..start].rsplit(|c| CLAUSE_END.contains(&c) || matches!(c, '(' | '|')).next().unwrap_or("");
                     if !self.work_began(before) {
                         for t in q.toks.drain(first..) {
                             q.former.push_str(&t.word.folded);
@@ -369,7 +372,7 @@ impl Matcher {
     /// Whether the clause that opens `rest` says the work began then, or goes on now ("5 лет
     /// назад начал работать педиатром", "3 жыл бұрын ... жұмыс істей бастадым").
     fn work_began(&self, rest: &str) -> bool {
-        let clause = rest.split([',', ';', '.', '!', '?', '\n']).next().unwrap_or("");
+        let clause = rest.split(CLAUSE_END).next().unwrap_or("");
         clause.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.cues.work_began.contains(&normalize::word(w).folded))
     }
 

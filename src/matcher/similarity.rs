@@ -87,28 +87,29 @@ pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: boo
     }
 }
 
+/// Letters a word may have for the edit distances to keep it on the stack: no real word is longer.
+const WORD_BUF: usize = 64;
+
+/// The letters of `s` in `buf`, or `None` when they do not fit.
+fn on_stack<'a>(s: &str, buf: &'a mut [char]) -> Option<&'a [char]> {
+    let mut n = 0;
+    for c in s.chars() {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(&buf[..n])
+}
+
 /// Optimal string alignment distance (Levenshtein with adjacent transpositions, as
 /// `strsim::osa_distance`) when it is at most `k`, else `None`: rows stop as soon as every cell
-/// exceeds `k`. Words longer than 63 letters fall back to strsim.
+/// exceeds `k`. Words longer than [`WORD_BUF`] letters fall back to strsim.
 pub fn bounded_osa(a: &str, b: &str, k: usize) -> Option<usize> {
-    const N: usize = 64;
-    let mut ac = ['\0'; N];
-    let mut bc = ['\0'; N];
-    let (mut la, mut lb) = (0, 0);
-    for c in a.chars() {
-        if la == N {
-            return Some(strsim::osa_distance(a, b)).filter(|d| *d <= k);
-        }
-        ac[la] = c;
-        la += 1;
-    }
-    for c in b.chars() {
-        if lb == N {
-            return Some(strsim::osa_distance(a, b)).filter(|d| *d <= k);
-        }
-        bc[lb] = c;
-        lb += 1;
-    }
+    const N: usize = WORD_BUF;
+    let (mut ab, mut bb) = (['\0'; N], ['\0'; N]);
+    let (Some(ac), Some(bc)) = (on_stack(a, &mut ab), on_stack(b, &mut bb)) else {
+        return Some(strsim::osa_distance(a, b)).filter(|d| *d <= k);
+    };
+    let (la, lb) = (ac.len(), bc.len());
     if la.abs_diff(lb) > k {
         return None;
     }
@@ -186,41 +187,25 @@ pub fn identity_similarity(a: &str, b: &str, sim: f32) -> f32 {
     }
     // Words are short: the letters and the three DP rows live on the stack; only a word longer
     // than the buffers (never a real one) takes the heap.
-    const STACK: usize = 40;
-    let (mut ab, mut bb) = (['\0'; STACK], ['\0'; STACK]);
-    let (mut av, mut bv) = (Vec::new(), Vec::new());
-    let a = fill(a, &mut ab, &mut av);
-    let b = fill(b, &mut bb, &mut bv);
-    let mut rows = [[0.0f32; STACK + 1]; 3];
-    let mut heap;
-    let [r0, r1, r2]: [&mut [f32]; 3] = if b.len() < STACK {
-        let [x, y, z] = &mut rows;
-        [&mut x[..], &mut y[..], &mut z[..]]
-    } else {
-        heap = vec![vec![0.0f32; b.len() + 1]; 3];
-        let [x, y, z] = &mut heap[..] else { unreachable!() };
-        [&mut x[..], &mut y[..], &mut z[..]]
+    const N: usize = WORD_BUF;
+    let (mut ab, mut bb) = (['\0'; N], ['\0'; N]);
+    let (distance, len) = match (on_stack(a, &mut ab), on_stack(b, &mut bb)) {
+        (Some(a), Some(b)) => {
+            let [x, y, z] = &mut [[0.0f32; N + 1]; 3];
+            (typo_distance(a, b, [x, y, z]), a.len().max(b.len()))
+        }
+        _ => {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            let [x, y, z] = &mut [(); 3].map(|_| vec![0.0f32; b.len() + 1]);
+            (typo_distance(&a, &b, [x, y, z]), a.len().max(b.len()))
+        }
     };
-    let soft = 1.0 - typo_distance(a, b, [r0, r1, r2]) / a.len().max(b.len()) as f32;
+    let soft = 1.0 - distance / len as f32;
     if soft >= FUZZY_MIN {
         soft
     } else {
         sim.min(IDENTITY_CAP)
     }
-}
-
-/// The letters of `s` in `buf` when they fit, else in `spill`.
-fn fill<'a>(s: &str, buf: &'a mut [char], spill: &'a mut Vec<char>) -> &'a [char] {
-    let mut n = 0;
-    for c in s.chars() {
-        if n == buf.len() {
-            spill.extend(s.chars());
-            return spill;
-        }
-        buf[n] = c;
-        n += 1;
-    }
-    &buf[..n]
 }
 
 /// The weighted edit distance of [`identity_similarity`], three rolling rows (the swap of two
@@ -337,8 +322,9 @@ mod tests {
 
     #[test]
     fn identity_edits_read_the_same_beyond_the_stack_buffers() {
-        // Past 40 letters the letters and rows move to the heap; the distance must not change.
-        let long = "х".repeat(45);
+        // Past the stack buffers the letters and rows move to the heap; the distance must not
+        // change.
+        let long = "х".repeat(WORD_BUF + 5);
         let typo = identity_similarity(&format!("{long}онкалог"), &format!("{long}онколог"), 0.9);
         let len = (long.chars().count() + 7) as f32;
         // а/о sound alike: half an edit.
