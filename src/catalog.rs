@@ -263,6 +263,10 @@ pub struct Lexicon {
     /// Words that say the work began or goes on ("начал", "устроился", "бастадым", "started"):
     /// after "ago" they make the clause no past job.
     pub work_began: PerLang,
+    /// Past tense of being or working ("был", "работала", "was", "болдым"): alone no past job
+    /// (a CV says "работал"); a clause holding one is the past when a later clause says what the
+    /// writer does now ("was a nurse for 5 years, now an OB-GYN").
+    pub past_verbs: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -428,6 +432,8 @@ struct RawLexicon {
     former_prefixes: PerLang,
     #[serde(default)]
     work_began: PerLang,
+    #[serde(default)]
+    past_verbs: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -836,6 +842,7 @@ impl Catalog {
             ago_markers: rl.ago_markers,
             former_prefixes: rl.former_prefixes,
             work_began: rl.work_began,
+            past_verbs: rl.past_verbs,
             negations: rl.negations,
             subjects: rl.subjects,
             contrasts: rl.contrasts,

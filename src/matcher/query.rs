@@ -61,6 +61,7 @@ pub(super) struct Cues {
     pub ago_markers: HashSet<String>,
     pub former_prefixes: HashSet<String>,
     pub work_began: HashSet<String>,
+    pub past_verbs: HashSet<String>,
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
@@ -72,7 +73,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 15] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 16] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -83,6 +84,7 @@ impl Cues {
             (&mut c.ago_markers, &lex.ago_markers),
             (&mut c.former_prefixes, &lex.former_prefixes),
             (&mut c.work_began, &lex.work_began),
+            (&mut c.past_verbs, &lex.past_verbs),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.contrasts, &lex.contrasts),
@@ -188,6 +190,10 @@ impl Matcher {
         // In a clause about the past; the folded word before (for pairs: "used to", "5 жыл бұрын").
         let mut former = false;
         let mut former_words = 0;
+        // Where the clause of a past-tense verb began ("была медсестрой"), and whether a clause
+        // end or contrast has come since: a later word of the present makes it the past.
+        let mut past_from: Option<usize> = None;
+        let mut past_closed = false;
         let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
@@ -227,6 +233,7 @@ impl Matcher {
             // (A marker standing alone before a dash or colon — "Раньше — медсестра" — keeps
             // its clause going past it.)
             former &= !boundary || former_words == 0;
+            past_closed |= boundary && past_from.is_some();
             // "ex-" before an occupation is a past job ("ex-pediatrician"); before a name, an
             // employer ("ex-Kaspi").
             let ex_before = std::mem::take(&mut ex_pending) && gap == "-";
@@ -253,6 +260,7 @@ impl Matcher {
                 continue;
             } else if self.cues.contrasts.contains(&w.folded) {
                 (negated, former) = (false, false);
+                past_closed |= past_from.is_some();
             } else if self.cues.negations_after.contains(&w.folded) {
                 while q.toks.last().is_some_and(|t| t.seg == seg) {
                     q.toks.pop();
@@ -264,6 +272,15 @@ impl Matcher {
             }
             if self.cues.current.contains(&w.folded) {
                 former = false;
+                // "Была медсестрой 5 лет, сейчас акушер-гинеколог": the past verb's clause is the
+                // past when this one names work of its own.
+                if let Some(from) = past_from.take().filter(|_| past_closed && self.clause_names_work(&text[end..])) {
+                    for t in q.toks.drain(from..) {
+                        q.former.push_str(&t.word.folded);
+                        q.former.push(' ');
+                    }
+                    q.request_mask &= (1u32 << from.min(31)) - 1;
+                }
             } else if self.cues.former.contains(&w.folded) && !self.cues.ago.contains(&was) {
                 (former, former_words) = (true, 0);
                 continue;
@@ -293,6 +310,9 @@ impl Matcher {
                 }
                 (former, former_words) = (true, 0);
                 continue;
+            }
+            if !former && past_from.is_none() && self.cues.past_verbs.contains(&w.folded) {
+                past_from = Some(q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1));
             }
             if former {
                 former_words += 1;
@@ -374,6 +394,21 @@ impl Matcher {
     fn work_began(&self, rest: &str) -> bool {
         let clause = rest.split(CLAUSE_END).next().unwrap_or("");
         clause.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.cues.work_began.contains(&normalize::word(w).folded))
+    }
+
+    /// Whether the clause that opens `rest` names work (a word of some occupation's name, not
+    /// a workplace, topic or filler): "сейчас акушер-гинеколог", "now I drive a taxi", not
+    /// "сейчас живу в Алматы".
+    fn clause_names_work(&self, rest: &str) -> bool {
+        let clause = rest.split(CLAUSE_END).next().unwrap_or("");
+        clause.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()).any(|raw| {
+            let w = normalize::word(raw);
+            if self.is_filler(&w) || self.context.contains(&w.folded) {
+                return false;
+            }
+            let stem = self.morph.stem(&w);
+            !self.context.contains(&stem) && self.vocab.id(&stem).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true))
+        })
     }
 
     /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).
