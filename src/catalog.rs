@@ -246,6 +246,10 @@ pub struct Lexicon {
     /// Words that make the occupation a wish or a course of study, not the writer's work yet
     /// ("студентка, будущий педиатр", "хочу стать программистом").
     pub aspirations: PerLang,
+    /// First-person verbs of doing a job's core work ("монтирую", "разрабатываю", "I develop",
+    /// "әзірлеймін"): the writer does what the object names, so a one-profession question
+    /// about it is needless.
+    pub doing: PerLang,
     /// Words that put what follows them, to the end of the clause, in the writer's past
     /// ("раньше был звукооператором", "бұрын бағдарламашы болдым", "used to be"); two-word
     /// entries are read as a pair.
@@ -420,6 +424,8 @@ struct RawLexicon {
     patients: PerLang,
     #[serde(default)]
     aspirations: PerLang,
+    #[serde(default)]
+    doing: PerLang,
     #[serde(default)]
     former: PerLang,
     #[serde(default)]
@@ -836,6 +842,7 @@ impl Catalog {
             self_pronouns: rl.self_pronouns,
             patients: rl.patients,
             aspirations: rl.aspirations,
+            doing: rl.doing,
             former: rl.former,
             current: rl.current,
             ago: rl.ago,

@@ -557,6 +557,32 @@ mod tests {
     }
 
     #[test]
+    fn a_verb_of_doing_the_work_answers_a_one_profession_question() {
+        assert_eq!(listed("монтирую рилсы и тиктоки для блогеров").as_deref(), Some("3521-3-003"));
+        assert_eq!(listed("админю линукс-сервера в хостинге").as_deref(), Some("2522-0-003"));
+        // The verb alone points at no one: a window fitter, a book editor.
+        for q in ["монтирую окна", "I edit books", "монтирую натяжные потолки"] {
+            assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_past_tense_clause_is_the_past_only_beside_work_named_now() {
+        assert_eq!(listed("was a nurse for 5 years, now a practising OB-GYN").as_deref(), Some("2214-8-001"));
+        assert_ne!(m().match_query("Работала педиатром 10 лет, сейчас таксист").kind, VerdictKind::Listed);
+        // A CV's past tense, or a move, leaves the job the writer's.
+        assert_eq!(listed("Работала педиатром 10 лет, сейчас в Алматы").as_deref(), Some("2215-1-001"));
+        assert_eq!(listed("работал нейрохирургом 12 лет").as_deref(), Some("2217-4-001"));
+    }
+
+    #[test]
+    fn a_spouse_s_job_is_the_job_asked_about() {
+        assert_eq!(listed("hi, my husband is an anaesthetist, will he qualify?").as_deref(), Some("2212-7-001"));
+        assert_eq!(listed("менің әйелім рентгенолог").as_deref(), Some("2216-3-002"));
+        assert_eq!(m().match_query("муж").kind, VerdictKind::NotListed);
+    }
+
+    #[test]
     fn a_request_verb_in_a_clause_of_its_own_asks_for_no_one() {
         assert_eq!(listed("Пентестер, ищу уязвимости в сетях").as_deref(), Some("2524-0-007"));
         for q in ["ищу педиатра, срочно", "Срочно! Ищу педиатра", "педиатр, у ребёнка температура"]

@@ -37,6 +37,11 @@ pub(super) struct Query {
     pub request_segs: u32,
     /// The occupation is a wish or a course of study ("будущий педиатр", "учусь на врача").
     pub aspiration: bool,
+    /// The writer says they do the work ("монтирую рилсы", "I develop games"; see
+    /// `Lexicon::doing`).
+    pub doing: bool,
+    /// The words of `toks` that are such verbs: they alone point at no one ("монтирую окна").
+    pub doing_mask: u32,
     /// The words of clauses about the writer's past ("раньше был звукооператором"), kept out of
     /// `toks`: what they name is not the writer's work now (see `Matcher::score_text`).
     pub former: String,
@@ -53,6 +58,7 @@ pub(super) struct Cues {
     pub patients: HashSet<String>,
     /// A wish or study (see `Lexicon::aspirations`).
     pub aspirations: HashSet<String>,
+    pub doing: HashSet<String>,
     /// A past job: its markers, the words that end its clause, "ago" and what makes "ago" no
     /// past (see `Lexicon::former`).
     pub former: HashSet<String>,
@@ -73,11 +79,12 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 16] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 17] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
             (&mut c.aspirations, &lex.aspirations),
+            (&mut c.doing, &lex.doing),
             (&mut c.former, &lex.former),
             (&mut c.current, &lex.current),
             (&mut c.ago, &lex.ago),
@@ -336,6 +343,8 @@ impl Matcher {
             }
             about_self |= self.cues.self_markers.contains(&w.folded);
             q.aspiration |= self.cues.aspirations.contains(&w.folded);
+            let doing = self.cues.doing.contains(&w.folded);
+            q.doing |= doing;
             let kept = q.toks.len();
             let preposition = self.preposition(raw, &w);
             q.request_free |= asks && preposition.is_some();
@@ -370,6 +379,9 @@ impl Matcher {
                 if q.toks.len() < MAX_WORDS {
                     if asks {
                         q.request_mask |= 1 << q.toks.len();
+                    }
+                    if doing {
+                        q.doing_mask |= 1 << q.toks.len();
                     }
                     q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
                 }

@@ -24,6 +24,9 @@ pub(super) struct Scores {
     pub(super) request: bool,
     /// The occupation is a wish or a course of study (see `Query::aspiration`).
     pub(super) aspiration: bool,
+    /// The writer does the work they describe (see `Query::doing`).
+    pub(super) doing: bool,
+    pub(super) doing_mask: u32,
     /// The clauses about the writer's past (see `Query::former`), scored on their own.
     pub(super) former: Option<Box<Scores>>,
     /// How much of the best not-listed phrase the query covers.
@@ -155,6 +158,8 @@ impl Matcher {
             listed_mask: vec![0; n],
             request: query.request,
             aspiration: query.aspiration,
+            doing: query.doing,
+            doing_mask: query.doing_mask,
             // (Before this query's scratch is taken: the clause is a query of its own.)
             former: (!query.former.is_empty()).then(|| Box::new(self.score_text(&query.former, None))),
             ..Default::default()

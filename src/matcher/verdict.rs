@@ -35,6 +35,7 @@ impl Matcher {
         let verdict = self.decide_names(cleaned, &sc, ranked.clone(), &topics);
         let verdict = self.head_first(&sc, &ranked, verdict);
         let verdict = self.title_first(&sc, &ranked, verdict);
+        let verdict = self.doing_first(&sc, verdict);
         let asks_topic = |v: &Verdict| v.kind == VerdictKind::NotListed && matches!(v.reason, Reason::NotUnderstood | Reason::OtherOccupation);
         let (n, ng) = sc.not_listed;
         // An occupation off the list named outright stays what it is ("юрист по защите данных"),
@@ -69,6 +70,24 @@ impl Matcher {
             }
             _ => verdict,
         }
+    }
+
+    /// "Монтирую рилсы", "разрабатываю игры на юнити", "I make brand identities": the writer
+    /// says they do the work, and the work points at one listed profession — asking "are you a
+    /// video editor?" would be needless. (Nothing off the list in sight, no request; a question
+    /// between several professions stays one; the profession must be read from more than the
+    /// verb: "монтирую окна" is a window fitter's.)
+    fn doing_first(&self, sc: &Scores, v: Verdict) -> Verdict {
+        let (n, _) = sc.not_listed;
+        if v.kind == VerdictKind::Unsure && v.reason == Reason::Weak && sc.doing && !sc.request && !sc.aspiration && n < UNSURE_MIN {
+            if let [one] = v.candidates.as_slice() {
+                let i = self.index_of(&one.code);
+                if one.score >= QUESTION_MIN && (sc.listed_mask[i] | sc.topic_mask[i]) & !sc.doing_mask != 0 {
+                    return Self::one_of(v.candidates);
+                }
+            }
+        }
+        v
     }
 
     /// Two listed specialties named apart ("гинеколог-эндокринолог", "paediatric neurosurgeon,
