@@ -276,6 +276,9 @@ pub struct Lexicon {
     /// of the clause.
     pub negations: PerLang,
     pub subjects: PerLang,
+    /// Spouse words: after a pronoun of the writer ("я жена программиста") the rest of the
+    /// clause is someone else's job.
+    pub spouses: PerLang,
     pub contrasts: PerLang,
     /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
     pub negations_after: PerLang,
@@ -444,6 +447,8 @@ struct RawLexicon {
     negations: PerLang,
     #[serde(default)]
     subjects: PerLang,
+    #[serde(default)]
+    spouses: PerLang,
     #[serde(default)]
     contrasts: PerLang,
     #[serde(default)]
@@ -852,6 +857,7 @@ impl Catalog {
             past_verbs: rl.past_verbs,
             negations: rl.negations,
             subjects: rl.subjects,
+            spouses: rl.spouses,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,
             not_negating: rl.not_negating,

@@ -573,6 +573,14 @@ mod tests {
         // A CV's past tense, or a move, leaves the job the writer's.
         assert_eq!(listed("Работала педиатром 10 лет, сейчас в Алматы").as_deref(), Some("2215-1-001"));
         assert_eq!(listed("работал нейрохирургом 12 лет").as_deref(), Some("2217-4-001"));
+        // The present first, the past after it; no work now is news of the present too.
+        for q in [
+            "Now I drive a taxi. Before that I was a software architect",
+            "Была онкологом, сейчас на пенсии",
+            "Супруг работал эндокринологом, сейчас не работает",
+        ] {
+            assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
+        }
     }
 
     #[test]
@@ -580,6 +588,18 @@ mod tests {
         assert_eq!(listed("hi, my husband is an anaesthetist, will he qualify?").as_deref(), Some("2212-7-001"));
         assert_eq!(listed("менің әйелім рентгенолог").as_deref(), Some("2216-3-002"));
         assert_eq!(m().match_query("муж").kind, VerdictKind::NotListed);
+        // …but the writer who is a spouse names someone else's job.
+        for q in ["Я жена программиста, хочу получить ВНЖ", "I'm the wife of a neurosurgeon", "мен хирургтың әйелімін"]
+        {
+            assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_request_typed_in_latin_letters_is_a_request() {
+        // Kazakh chat Latin: "my child needs an endocrinologist".
+        assert_eq!(m().match_query("balama endokrinolog kerek").reason, Reason::Request);
+        assert_eq!(listed("endokrinolog bolyp jumys isteimin").as_deref(), Some("2212-1-001"));
     }
 
     #[test]

@@ -47,6 +47,19 @@ pub(super) struct Query {
     pub former: String,
 }
 
+impl Query {
+    /// Moves the words from `from` on into the clauses about the past (see `former`).
+    fn move_to_former(&mut self, from: usize) {
+        for t in self.toks.drain(from..) {
+            self.former.push_str(&t.word.folded);
+            self.former.push(' ');
+        }
+        let keep = (1u32 << from.min(31)) - 1;
+        self.request_mask &= keep;
+        self.doing_mask &= keep;
+    }
+}
+
 /// The words that tell whose work a message describes and when (each a lexicon list, folded;
 /// entries of two words — "used to" — kept as a folded pair).
 #[derive(Default)]
@@ -71,6 +84,7 @@ pub(super) struct Cues {
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
+    pub spouses: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
     pub not_negating: HashSet<String>,
@@ -79,7 +93,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 17] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 18] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -94,6 +108,7 @@ impl Cues {
             (&mut c.past_verbs, &lex.past_verbs),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
+            (&mut c.spouses, &lex.spouses),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
             (&mut c.not_negating, &lex.not_negating),
@@ -201,10 +216,13 @@ impl Matcher {
         // end or contrast has come since: a later word of the present makes it the past.
         let mut past_from: Option<usize> = None;
         let mut past_closed = false;
+        // A word of the present has named work ("сейчас таксист"), and its clause has ended.
+        let (mut current_named, mut current_closed) = (false, false);
         let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
         let mut prev = String::new();
+        let mut prev2 = String::new();
         let mut gap = String::new();
         let mut chars = text.char_indices().peekable();
         while let Some((start, c)) = chars.next() {
@@ -241,6 +259,7 @@ impl Matcher {
             // its clause going past it.)
             former &= !boundary || former_words == 0;
             past_closed |= boundary && past_from.is_some();
+            current_closed |= boundary && current_named;
             // "ex-" before an occupation is a past job ("ex-pediatrician"); before a name, an
             // employer ("ex-Kaspi").
             let ex_before = std::mem::take(&mut ex_pending) && gap == "-";
@@ -258,6 +277,14 @@ impl Matcher {
             }
             let pair = format!("{prev} {}", w.folded);
             let was = std::mem::replace(&mut prev, w.folded.clone());
+            let was2 = std::mem::replace(&mut prev2, was.clone());
+            // "Я жена программиста", "I'm the wife of a surgeon": whose job follows is not the
+            // writer's. (A pronoun that is the writer as subject: not "мой муж".)
+            let writer = |x: &str| self.cues.self_pronouns.contains(x) && self.cues.subjects.contains(x);
+            if self.cues.spouses.contains(&w.folded) && (writer(&was) || (self.determiners.contains(&was) && writer(&was2))) {
+                negated = true;
+                continue;
+            }
             if self.cues.negations.contains(&w.folded) && (was.is_empty() || self.cues.subjects.contains(&was)) {
                 negated = true;
                 continue;
@@ -268,6 +295,7 @@ impl Matcher {
             } else if self.cues.contrasts.contains(&w.folded) {
                 (negated, former) = (false, false);
                 past_closed |= past_from.is_some();
+                current_closed |= current_named;
             } else if self.cues.negations_after.contains(&w.folded) {
                 while q.toks.last().is_some_and(|t| t.seg == seg) {
                     q.toks.pop();
@@ -281,13 +309,13 @@ impl Matcher {
                 former = false;
                 // "Была медсестрой 5 лет, сейчас акушер-гинеколог": the past verb's clause is the
                 // past when this one names work of its own.
-                if let Some(from) = past_from.take().filter(|_| past_closed && self.clause_names_work(&text[end..])) {
-                    for t in q.toks.drain(from..) {
-                        q.former.push_str(&t.word.folded);
-                        q.former.push(' ');
-                    }
-                    q.request_mask &= (1u32 << from.min(31)) - 1;
+                let names_work = self.clause_names_work(&text[end..]);
+                if let Some(from) = past_from.take().filter(|_| past_closed && names_work) {
+                    q.move_to_former(from);
                 }
+                // …and a past verb after it ("Now I drive a taxi. Before that I was a software
+                // architect") opens the past.
+                (current_named, current_closed) = (current_named || names_work, false);
             } else if self.cues.former.contains(&w.folded) && !self.cues.ago.contains(&was) {
                 (former, former_words) = (true, 0);
                 continue;
@@ -302,11 +330,7 @@ impl Matcher {
                     let first = q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1);
                     let before = text[..start].rsplit(|c| CLAUSE_END.contains(&c) || matches!(c, '(' | '|')).next().unwrap_or("");
                     if !self.work_began(before) {
-                        for t in q.toks.drain(first..) {
-                            q.former.push_str(&t.word.folded);
-                            q.former.push(' ');
-                        }
-                        q.request_mask &= (1u32 << first.min(31)) - 1;
+                        q.move_to_former(first);
                     }
                 }
                 continue;
@@ -318,8 +342,14 @@ impl Matcher {
                 (former, former_words) = (true, 0);
                 continue;
             }
-            if !former && past_from.is_none() && self.cues.past_verbs.contains(&w.folded) {
-                past_from = Some(q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1));
+            if !former && self.cues.past_verbs.contains(&w.folded) {
+                let first = q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1);
+                if current_named && current_closed {
+                    q.move_to_former(first);
+                    (former, former_words) = (true, 0);
+                    continue;
+                }
+                past_from.get_or_insert(first);
             }
             if former {
                 former_words += 1;
@@ -327,8 +357,11 @@ impl Matcher {
                 q.former.push(' ');
                 continue;
             }
-            let is_patient = self.cues.patients.contains(&w.folded);
-            let asks = is_patient || self.requests.contains(&w.folded) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
+            // (Typed in Latin, a request reads in Cyrillic too: "balama endokrinolog kerek".)
+            let cyrillic = w.folded.is_ascii().then(|| translit::latin_to_cyrillic(&w.folded)).flatten().map(|c| normalize::word(&c).folded);
+            let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
+            let is_patient = cue(&self.cues.patients);
+            let asks = is_patient || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
             patient |= is_patient;
             // (A pronoun asking — "я ищу", "I'm looking for" — describes no one.)
@@ -415,6 +448,10 @@ impl Matcher {
         let clause = rest.split(CLAUSE_END).next().unwrap_or("");
         clause.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()).any(|raw| {
             let w = normalize::word(raw);
+            // ("сейчас не работаю": no work now is news of the present too.)
+            if self.cues.negations.contains(&w.folded) {
+                return true;
+            }
             if self.is_filler(&w) || self.context.contains(&w.folded) {
                 return false;
             }
