@@ -131,9 +131,22 @@ fn main() -> ExitCode {
         .init();
     match run() {
         Ok(code) => code,
+        // (A reader that went away — `kasip match < list | head` — ends the output, no error.)
+        Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kasip: {}", cli::one_sentence(e.chain().map(|c| c.to_string())));
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes a command's output; a reader that went away (`kasip list | head`) is no error.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("kasip: cannot write the output: {e}");
         }
     }
 }
@@ -237,7 +250,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Match { json, csv, out, explain, lang, file, query } => {
             let matcher = Matcher::new(catalog.clone());
             if explain {
-                print!("{}", matcher.explain(&query.join(" ")));
+                print_out(&matcher.explain(&query.join(" ")));
                 return Ok(ExitCode::SUCCESS);
             }
             let mut stdout = std::io::stdout().lock();
@@ -268,7 +281,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 // An argument error like clap's own: usage on standard error, exit code 2.
                 Args::command().error(clap::error::ErrorKind::InvalidValue, format!("unknown field `{f}` for --field; one of: {}", ids.join(", "))).exit();
             }
-            print!("{}", cli::list(&catalog, json, lang, field.as_deref())?);
+            print_out(&cli::list(&catalog, json, lang, field.as_deref())?);
         }
         Command::Diff { json, on, old, new } => {
             let day = on.unwrap_or_else(kasip::catalog::today);
@@ -284,7 +297,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
             };
             let (text, differs) = cli::diff(&old, &o, &new, &n, json);
-            print!("{text}");
+            print_out(&text);
             return Ok(ExitCode::from(u8::from(differs)));
         }
         Command::Notify { dry_run, db } => {
@@ -296,14 +309,14 @@ fn run() -> anyhow::Result<ExitCode> {
                 anyhow::bail!("there is no database at {} (point --db or KASIP_DB at the bot's database)", db.display());
             }
             let name = args.data.as_ref().map_or_else(|| cli::BUILTIN.to_string(), |d| d.display().to_string());
-            print!("{}", cli::notify_dry_run(&db, &name, catalog)?);
+            print_out(&cli::notify_dry_run(&db, &name, catalog)?);
         }
         Command::Report { since, top, db } => {
             if !db.is_file() {
                 anyhow::bail!("there is no database at {} (point --db or KASIP_DB at the bot's database)", db.display());
             }
             let store = kasip::store::Store::open(&db)?;
-            print!("{}", cli::report(&store, since, top)?);
+            print_out(&cli::report(&store, since, top)?);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -231,3 +231,26 @@ fn report_reads_the_query_log() {
     assert!(out.contains("2  хирург"), "{out}");
     assert!(out.contains("2217-4-001"), "{out}");
 }
+
+/// `kasip match < list | head`: the reader goes away early. The output ends there, quietly and
+/// with success — no panic, no error message.
+#[test]
+fn a_reader_that_goes_away_is_no_error() {
+    for args in [&["match", "--json"][..], &["list"][..], &["match", "--explain", "врач-педиатр"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kasip"))
+            .args(args)
+            .env_remove("KASIP_DATA")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        // (The writer may see the closed pipe before all of stdin is read: not an error either.)
+        let _ = child.stdin.take().unwrap().write_all("педиатр\n".repeat(20_000).as_bytes());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}
