@@ -516,6 +516,11 @@ mod tests {
     fn years_and_names_are_no_code_or_request() {
         // "2014-2022" is a span of years; "book" in a name books nothing.
         assert_eq!(listed("Software Design Engineer (Microsoft, 2014-2022)").as_deref(), Some("2512-1-001"));
+        // A number in one piece beside a title is no code: a standard, hours, a salary.
+        assert_eq!(listed("Cybersecurity specialist (SIEM, ISO 27001)").as_deref(), Some("2524-0-007"));
+        assert_ne!(m().match_query("бариста, зарплата 21661 тенге").kind, VerdictKind::Listed);
+        assert_eq!(listed("код 21661").as_deref(), Some("2166-1"));
+        assert_eq!(listed("35213003").as_deref(), Some("3521-3-003"));
         assert_eq!(listed("children's book illustrator").as_deref(), Some("2651-3-004"));
         assert_eq!(m().match_query("need to book a pediatrician for my son").reason, Reason::Request);
         // A patient makes a request whoever writes it; "I'm" describes the writer.

@@ -457,13 +457,18 @@ impl Matcher {
     }
 
     /// Codes: a full code (`3521 3 003`, `2211.7.002`), a short form (`2166-1`), or a four-digit
-    /// unit group (`2512`) when the message is little else.
+    /// unit group (`2512`) when the message is little else. A number written in one piece
+    /// ("ISO 27001", "налёт 12000 часов") is a code only when the message is little else.
     pub(super) fn match_code(&self, cleaned: &str) -> Option<Verdict> {
         let runs = digit_runs(cleaned);
-        let run = runs.iter().find(|d| d.len() == 8 || d.len() == 5).or_else(|| {
-            let rest_is_empty = self.analyze(cleaned).iter().all(|(w, _)| self.code_words.contains(&w.folded));
-            runs.iter().find(|d| d.len() == 4 && rest_is_empty)
-        })?;
+        if runs.is_empty() {
+            return None;
+        }
+        let rest_is_empty = self.analyze(cleaned).iter().all(|(w, _)| self.code_words.contains(&w.folded));
+        let run = runs
+            .iter()
+            .find(|d| (d.len() == 8 || d.len() == 5) && (rest_is_empty || !cleaned.contains(d.as_str())))
+            .or_else(|| runs.iter().find(|d| d.len() == 4 && rest_is_empty))?;
         let profs = &self.catalog.professions;
         let members = |prefix: &str| -> Vec<Candidate> {
             profs.iter().filter(|p| p.code.as_str().replace('-', "").starts_with(prefix)).map(|p| Candidate { code: p.code.clone(), score: 1.0 }).collect()
