@@ -578,11 +578,16 @@ mod tests {
         // A CV's past tense, or a move, leaves the job the writer's.
         assert_eq!(listed("Работала педиатром 10 лет, сейчас в Алматы").as_deref(), Some("2215-1-001"));
         assert_eq!(listed("работал нейрохирургом 12 лет").as_deref(), Some("2217-4-001"));
+        assert_eq!(listed("Специальность по диплому: врач-педиатр").as_deref(), Some("2215-1-001"));
+        // "Still now" with an activity continues the job: "de" (a particle) names no new work.
+        assert_eq!(listed("neyroxirurg bolip 9 jil jumys istedim, qazir de operatsiya jasaimyn").as_deref(), Some("2217-4-001"));
         // The present first, the past after it; no work now is news of the present too.
         for q in [
             "Now I drive a taxi. Before that I was a software architect",
             "Была онкологом, сейчас на пенсии",
             "Супруг работал эндокринологом, сейчас не работает",
+            // A diploma is what someone trained as, not the work now.
+            "Диплом: инженер-технолог фармацевтического производства. Сейчас: заведующая аптекой",
         ] {
             assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
         }
@@ -598,6 +603,13 @@ mod tests {
         {
             assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
         }
+    }
+
+    #[test]
+    fn a_kazakh_ward_is_a_workplace_beside_the_occupation_named() {
+        // A nurse of a newborn ward, not a neonatologist; the doctor of newborns still is one.
+        assert_ne!(m().match_query("медбике, жаңа туған нәрестелер бөлімі").kind, VerdictKind::Listed);
+        assert_eq!(listed("жаңа туған нәрестелер дәрігері").as_deref(), Some("2215-2-002"));
     }
 
     #[test]

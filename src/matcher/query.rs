@@ -267,6 +267,10 @@ impl Matcher {
             gap.clear();
 
             let w = normalize::word(raw);
+            // (Typed in Latin, a cue reads in Cyrillic too: "balama endokrinolog kerek", "Diplom
+            // boiynsha pediatr, qazir…".)
+            let cyrillic = w.folded.is_ascii().then(|| translit::latin_to_cyrillic(&w.folded)).flatten().map(|c| normalize::word(&c).folded);
+            let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
             // (Any word an occupation's name holds: brands and employers are none.)
             if ex_before && self.vocab.id(&self.morph.stem(&w)).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true)) {
                 (former, former_words) = (true, 0);
@@ -305,7 +309,7 @@ impl Matcher {
             if negated {
                 continue;
             }
-            if self.cues.current.contains(&w.folded) {
+            if cue(&self.cues.current) {
                 former = false;
                 // "Была медсестрой 5 лет, сейчас акушер-гинеколог": the past verb's clause is the
                 // past when this one names work of its own.
@@ -316,7 +320,7 @@ impl Matcher {
                 // …and a past verb after it ("Now I drive a taxi. Before that I was a software
                 // architect") opens the past.
                 (current_named, current_closed) = (current_named || names_work, false);
-            } else if self.cues.former.contains(&w.folded) && !self.cues.ago.contains(&was) {
+            } else if cue(&self.cues.former) && !self.cues.ago.contains(&was) {
                 (former, former_words) = (true, 0);
                 continue;
             } else if self.cues.ago_markers.contains(&w.folded) || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was)) {
@@ -342,7 +346,7 @@ impl Matcher {
                 (former, former_words) = (true, 0);
                 continue;
             }
-            if !former && self.cues.past_verbs.contains(&w.folded) {
+            if !former && cue(&self.cues.past_verbs) {
                 let first = q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1);
                 if current_named && current_closed {
                     q.move_to_former(first);
@@ -357,9 +361,6 @@ impl Matcher {
                 q.former.push(' ');
                 continue;
             }
-            // (Typed in Latin, a request reads in Cyrillic too: "balama endokrinolog kerek".)
-            let cyrillic = w.folded.is_ascii().then(|| translit::latin_to_cyrillic(&w.folded)).flatten().map(|c| normalize::word(&c).folded);
-            let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
             let is_patient = cue(&self.cues.patients);
             let asks = is_patient || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
@@ -422,7 +423,13 @@ impl Matcher {
             q.request_free |= asks && q.toks.len() == kept;
         }
         q.request = request && !about_self && (patient || !pronoun);
-        mark_kazakh_places(&mut q.toks);
+        // (A workplace noun with the possessive of a compound — "нәрестелер бөлімі", a newborn
+        // ward — is a place in any case.)
+        mark_kazakh_places(&mut q.toks, |folded: &str| {
+            ["си", "сы", "и", "ы"]
+                .iter()
+                .any(|e| folded.strip_suffix(e).is_some_and(|base| base.chars().count() >= 4 && self.context.contains(base) && !self.qualifiers.contains(base)))
+        });
         q
     }
 
@@ -452,7 +459,8 @@ impl Matcher {
             if self.cues.negations.contains(&w.folded) {
                 return true;
             }
-            if self.is_filler(&w) || self.context.contains(&w.folded) {
+            // (Short words are particles and articles, whatever titles hold them: "de".)
+            if self.is_filler(&w) || self.context.contains(&w.folded) || w.folded.chars().count() < 4 {
                 return false;
             }
             let stem = self.morph.stem(&w);
@@ -473,12 +481,29 @@ pub(super) fn seg_bit(seg: u8) -> u32 {
 
 /// Kazakh has no "в/на": a workplace is a noun in the locative ("балалар ауруханасында" — in a
 /// children's hospital), with the words that modify it before it. Those words are a place.
-fn mark_kazakh_places(toks: &mut [Tok]) {
+fn mark_kazakh_places(toks: &mut [Tok], workplace_possessed: impl Fn(&str) -> bool) {
     let kazakh_text = toks.iter().any(|t| morph::is_kazakh_signal(&t.word));
     for i in 0..toks.len() {
-        let Some(kind) = morph::kazakh_locative(&toks[i].word.folded, kazakh_text).filter(|_| !toks[i].word.folded.is_ascii()) else { continue };
-        toks[i].place = true;
+        let folded = &toks[i].word.folded;
         let seg = toks[i].seg;
+        if folded.is_ascii() {
+            continue;
+        }
+        // A workplace noun with the possessive heading its segment ("жаңа туған нәрестелер
+        // бөлімі" — a newborn ward): the whole noun phrase is the place.
+        if kazakh_text
+            && i > 0
+            && toks.get(i + 1).is_none_or(|t| t.seg != seg)
+            && morph::kazakh_locative(folded, kazakh_text).is_none()
+            && workplace_possessed(folded)
+        {
+            for t in toks[..=i].iter_mut().rev().take_while(|t| t.seg == seg) {
+                t.place = true;
+            }
+            continue;
+        }
+        let Some(kind) = morph::kazakh_locative(folded, kazakh_text) else { continue };
+        toks[i].place = true;
         // A possessive makes a compound noun: the word before is part of the place ("оқу
         // орнында", "реанимация бөлімінде").
         let mut first = i;

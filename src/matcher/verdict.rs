@@ -212,6 +212,11 @@ impl Matcher {
         // (A not-listed phrase contests only when the query names most of it: "техник" is not
         // in "я программист".)
         let uncontested = n < UNSURE_MIN || sc.not_listed_recall < CLAIM_RECALL;
+        // A listed name met only as a workplace beside an off-list occupation named outside it
+        // ("медбике, жаңа туған нәрестелер бөлімі" — a nurse of a newborn ward): that occupation.
+        if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && n >= NOT_LISTED_MIN && sc.not_listed_mask & !sc.place_mask != 0 {
+            return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
+        }
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
         // (Not when a generic word names the occupation outside the place: "онкогинеколог в НИИ
         // онкологии".)
