@@ -5,15 +5,20 @@ use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn kasip(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kasip"))
+/// The binary started with every stream piped (and the embedded list).
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_kasip"))
         .args(args)
         .env_remove("KASIP_DATA")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+fn kasip(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let mut child = spawn(args);
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let out = child.wait_with_output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -237,14 +242,7 @@ fn report_reads_the_query_log() {
 #[test]
 fn a_reader_that_goes_away_is_no_error() {
     for args in [&["match", "--json"][..], &["list"][..], &["match", "--explain", "врач-педиатр"][..]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kasip"))
-            .args(args)
-            .env_remove("KASIP_DATA")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(args);
         drop(child.stdout.take());
         // (The writer may see the closed pipe before all of stdin is read: not an error either.)
         let _ = child.stdin.take().unwrap().write_all("педиатр\n".repeat(20_000).as_bytes());
