@@ -32,7 +32,9 @@ const KK_CASE: &[&str] = &[
     "ынан", "инен", "нын", "нин", "дын", "дин", "тын", "тин", "дан", "ден", "тан", "тен", "нан", "нен", "нда", "нде", "мен", "пен", "бен", "ына", "ине", "ды",
     "ди", "ты", "ти", "га", "ге", "ка", "ке", "да", "де", "та", "те",
 ];
-const KK_POSSESSIVE: &[&str] = &["сы", "си", "ым", "им", "ы", "и"];
+/// The third person first ("бөлімі" — its department): see [`kazakh_third_possessive_bases`].
+const KK_POSSESSIVE: &[&str] = &["сы", "си", "ы", "и", "ым", "им"];
+const KK_POSSESSIVE_THIRD: &[&str] = KK_POSSESSIVE.split_at(4).0;
 /// Personal endings no Russian word ends with.
 const KK_PERSONAL_ONLY: &[&str] = &["мыз", "пыз", "быз", "мын", "пын", "бын"];
 const KK_PLURAL: &[&str] = &["лар", "лер", "дар", "дер", "тар", "тер"];
@@ -140,6 +142,12 @@ fn strip_one(s: &str, suffixes: &[&str]) -> Option<String> {
         let k = suf.chars().count();
         (s.ends_with(suf) && n - k >= KK_MIN_STEM).then(|| s[..s.len() - suf.len()].to_string())
     })
+}
+
+/// What a folded word is under the third-person possessive, the head of a compound noun
+/// ("нәрестелер бөлімі" → `болим`), each reading long enough to be a root.
+pub fn kazakh_third_possessive_bases(folded: &str) -> impl Iterator<Item = &str> {
+    KK_POSSESSIVE_THIRD.iter().filter_map(move |e| folded.strip_suffix(e)).filter(|base| base.chars().count() >= KK_MIN_STEM)
 }
 
 pub fn kazakh_stem(s: &str) -> String {

@@ -48,6 +48,11 @@ pub(super) struct Query {
 }
 
 impl Query {
+    /// Where the words of segment `seg` (the last one read) begin in `toks`.
+    fn seg_start(&self, seg: u8) -> usize {
+        self.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1)
+    }
+
     /// Moves the words from `from` on into the clauses about the past (see `former`).
     fn move_to_former(&mut self, from: usize) {
         for t in self.toks.drain(from..) {
@@ -127,6 +132,11 @@ enum Preposition {
 
 /// Characters that end a clause for the past-job and "ago" cues (commas and sentence ends).
 const CLAUSE_END: [char; 6] = [',', ';', '.', '!', '?', '\n'];
+
+/// The clause that opens `rest`.
+fn first_clause(rest: &str) -> &str {
+    rest.split(CLAUSE_END).next().unwrap_or("")
+}
 
 /// Characters that end a segment wherever they stand.
 fn hard_boundary(c: char) -> bool {
@@ -301,9 +311,7 @@ impl Matcher {
                 past_closed |= past_from.is_some();
                 current_closed |= current_named;
             } else if self.cues.negations_after.contains(&w.folded) {
-                while q.toks.last().is_some_and(|t| t.seg == seg) {
-                    q.toks.pop();
-                }
+                q.toks.truncate(q.seg_start(seg));
                 continue;
             }
             if negated {
@@ -324,14 +332,13 @@ impl Matcher {
                 (former, former_words) = (true, 0);
                 continue;
             } else if self.cues.ago_markers.contains(&w.folded) || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was)) {
-                let rest = &text[end..];
-                let clause = rest.split(CLAUSE_END).next().unwrap_or("");
+                let clause = first_clause(&text[end..]);
                 if clause.chars().any(normalize::is_word_char) {
                     (former, former_words) = (!self.work_began(clause), 0);
                 } else {
                     // "Ago" closing its clause ("Was a neonatologist many years ago", "работала
                     // гинекологом 10 лет назад"): the words before it are the past.
-                    let first = q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1);
+                    let first = q.seg_start(seg);
                     let before = text[..start].rsplit(|c| CLAUSE_END.contains(&c) || matches!(c, '(' | '|')).next().unwrap_or("");
                     if !self.work_began(before) {
                         q.move_to_former(first);
@@ -347,7 +354,7 @@ impl Matcher {
                 continue;
             }
             if !former && cue(&self.cues.past_verbs) {
-                let first = q.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1);
+                let first = q.seg_start(seg);
                 if current_named && current_closed {
                     q.move_to_former(first);
                     (former, former_words) = (true, 0);
@@ -426,9 +433,7 @@ impl Matcher {
         // (A workplace noun with the possessive of a compound — "нәрестелер бөлімі", a newborn
         // ward — is a place in any case.)
         mark_kazakh_places(&mut q.toks, |folded: &str| {
-            ["си", "сы", "и", "ы"]
-                .iter()
-                .any(|e| folded.strip_suffix(e).is_some_and(|base| base.chars().count() >= 4 && self.context.contains(base) && !self.qualifiers.contains(base)))
+            morph::kazakh_third_possessive_bases(folded).any(|base| self.context.contains(base) && !self.qualifiers.contains(base))
         });
         q
     }
@@ -444,17 +449,14 @@ impl Matcher {
     /// Whether the clause that opens `rest` says the work began then, or goes on now ("5 лет
     /// назад начал работать педиатром", "3 жыл бұрын ... жұмыс істей бастадым").
     fn work_began(&self, rest: &str) -> bool {
-        let clause = rest.split(CLAUSE_END).next().unwrap_or("");
-        clause.split(|c: char| !normalize::is_word_char(c)).any(|w| !w.is_empty() && self.cues.work_began.contains(&normalize::word(w).folded))
+        normalize::words(first_clause(rest)).iter().any(|w| self.cues.work_began.contains(&w.folded))
     }
 
     /// Whether the clause that opens `rest` names work (a word of some occupation's name, not
     /// a workplace, topic or filler): "сейчас акушер-гинеколог", "now I drive a taxi", not
     /// "сейчас живу в Алматы".
     fn clause_names_work(&self, rest: &str) -> bool {
-        let clause = rest.split(CLAUSE_END).next().unwrap_or("");
-        clause.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()).any(|raw| {
-            let w = normalize::word(raw);
+        normalize::words(first_clause(rest)).into_iter().any(|w| {
             // ("сейчас не работаю": no work now is news of the present too.)
             if self.cues.negations.contains(&w.folded) {
                 return true;
@@ -491,18 +493,14 @@ fn mark_kazakh_places(toks: &mut [Tok], workplace_possessed: impl Fn(&str) -> bo
         }
         // A workplace noun with the possessive heading its segment ("жаңа туған нәрестелер
         // бөлімі" — a newborn ward): the whole noun phrase is the place.
-        if kazakh_text
-            && i > 0
-            && toks.get(i + 1).is_none_or(|t| t.seg != seg)
-            && morph::kazakh_locative(folded, kazakh_text).is_none()
-            && workplace_possessed(folded)
-        {
+        let locative = morph::kazakh_locative(folded, kazakh_text);
+        if locative.is_none() && kazakh_text && i > 0 && toks.get(i + 1).is_none_or(|t| t.seg != seg) && workplace_possessed(folded) {
             for t in toks[..=i].iter_mut().rev().take_while(|t| t.seg == seg) {
                 t.place = true;
             }
             continue;
         }
-        let Some(kind) = morph::kazakh_locative(folded, kazakh_text) else { continue };
+        let Some(kind) = locative else { continue };
         toks[i].place = true;
         // A possessive makes a compound noun: the word before is part of the place ("оқу
         // орнында", "реанимация бөлімінде").

@@ -466,14 +466,13 @@ impl Matcher {
     /// ("ISO 27001", "налёт 12000 часов") is a code only when the message is little else.
     pub(super) fn match_code(&self, cleaned: &str) -> Option<Verdict> {
         let runs = digit_runs(cleaned);
-        if runs.is_empty() {
-            return None;
-        }
-        let rest_is_empty = self.analyze(cleaned).iter().all(|(w, _)| self.code_words.contains(&w.folded));
+        // (Read only when a run needs it: most messages with a number are "8 лет" in a CV line.)
+        let rest = std::cell::OnceCell::new();
+        let rest_is_empty = || *rest.get_or_init(|| self.analyze(cleaned).iter().all(|(w, _)| self.code_words.contains(&w.folded)));
         let run = runs
             .iter()
-            .find(|d| (d.len() == 8 || d.len() == 5) && (rest_is_empty || !cleaned.contains(d.as_str())))
-            .or_else(|| runs.iter().find(|d| d.len() == 4 && rest_is_empty))?;
+            .find(|d| (d.len() == 8 || d.len() == 5) && (!cleaned.contains(d.as_str()) || rest_is_empty()))
+            .or_else(|| runs.iter().find(|d| d.len() == 4 && rest_is_empty()))?;
         let profs = &self.catalog.professions;
         let members = |prefix: &str| -> Vec<Candidate> {
             profs.iter().filter(|p| p.code.as_str().replace('-', "").starts_with(prefix)).map(|p| Candidate { code: p.code.clone(), score: 1.0 }).collect()
