@@ -271,6 +271,9 @@ pub struct Lexicon {
     /// (a CV says "работал"); a clause holding one is the past when a later clause says what the
     /// writer does now ("was a nurse for 5 years, now an OB-GYN").
     pub past_verbs: PerLang,
+    /// The writer works no more ("на пенсии", "retired"): beside a past tense, its clause is the
+    /// past wherever the two stand.
+    pub no_work: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -443,6 +446,8 @@ struct RawLexicon {
     work_began: PerLang,
     #[serde(default)]
     past_verbs: PerLang,
+    #[serde(default)]
+    no_work: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -855,6 +860,7 @@ impl Catalog {
             former_prefixes: rl.former_prefixes,
             work_began: rl.work_began,
             past_verbs: rl.past_verbs,
+            no_work: rl.no_work,
             negations: rl.negations,
             subjects: rl.subjects,
             spouses: rl.spouses,

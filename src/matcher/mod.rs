@@ -371,7 +371,7 @@ impl Matcher {
                 break;
             }
             let Some((text, penalty)) =
-                (if i == 0 { Some((cleaned.clone(), 1.0)) } else { Self::variants(&cleaned).into_iter().nth(i).map(|(t, p, _)| (t, p)) })
+                (if i == 0 { Some((cleaned.clone(), 1.0)) } else { self.variants(&cleaned).into_iter().nth(i).map(|(t, p, _)| (t, p)) })
             else {
                 break;
             };
@@ -396,7 +396,7 @@ impl Matcher {
     pub fn explain(&self, query: &str) -> String {
         let cleaned = self.expand_phrases(normalize::clean(query));
         let mut out = String::new();
-        for (text, penalty, how) in Self::variants(&cleaned) {
+        for (text, penalty, how) in self.variants(&cleaned) {
             let mut trace = Trace::default();
             let sc = self.score_text(&text, Some(&mut trace));
             out.push_str(&format!("reading {text:?} ({how}, x{penalty})\n"));
@@ -510,6 +510,10 @@ mod tests {
         assert_eq!(digit_runs("5 лет, 2512"), ["5", "2512"]);
         assert_eq!(digit_runs("Microsoft, 2014-2022"), ["2014", "2022"]);
         assert_eq!(digit_runs("21667 003"), ["21667003"]);
+        // Digits of a model or product name are no code: "S7-1500", "A320/A321", "Cinema 4D".
+        assert!(digit_runs("Siemens S7-1500, WinCC").is_empty());
+        assert!(digit_runs("ТО ВС A320/A321").is_empty());
+        assert!(digit_runs("Cinema 4D").is_empty());
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub(super) struct Cues {
     pub former_prefixes: HashSet<String>,
     pub work_began: HashSet<String>,
     pub past_verbs: HashSet<String>,
+    pub no_work: HashSet<String>,
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
@@ -98,7 +99,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 18] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 19] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -111,6 +112,7 @@ impl Cues {
             (&mut c.former_prefixes, &lex.former_prefixes),
             (&mut c.work_began, &lex.work_began),
             (&mut c.past_verbs, &lex.past_verbs),
+            (&mut c.no_work, &lex.no_work),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
@@ -228,6 +230,8 @@ impl Matcher {
         let mut past_closed = false;
         // A word of the present has named work ("сейчас таксист"), and its clause has ended.
         let (mut current_named, mut current_closed) = (false, false);
+        // A word has said the writer works no more ("на пенсии").
+        let mut no_work = false;
         let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
@@ -355,12 +359,20 @@ impl Matcher {
             }
             if !former && cue(&self.cues.past_verbs) {
                 let first = q.seg_start(seg);
-                if current_named && current_closed {
+                if (current_named && current_closed) || no_work {
                     q.move_to_former(first);
                     (former, former_words) = (true, 0);
                     continue;
                 }
                 past_from.get_or_insert(first);
+            }
+            // "Работала педиатром, но уже 5 лет на пенсии": no work now makes the past tense's
+            // clause the past, before or after it.
+            if !former && cue(&self.cues.no_work) {
+                no_work = true;
+                if let Some(from) = past_from.take() {
+                    q.move_to_former(from);
+                }
             }
             if former {
                 former_words += 1;

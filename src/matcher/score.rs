@@ -247,7 +247,18 @@ impl Matcher {
             // (Nor for a request word: "ищем разработчика" is no typo of "вебразработчик".)
             let asks = query.request_mask & (0b11 << i) != 0;
             let fuzzy = (unknown[i] || unknown[i + 1]) && !qwords[i].qualifier && !qwords[i + 1].qualifier && !asks && joined_len <= JOIN_FUZZY_MAX;
-            let hits = if fuzzy { self.lookup(&stem, joined_len, false) } else { self.vocab.id(&stem).map(|id| vec![(id, 1.0)]).unwrap_or_default() };
+            let hits = if fuzzy {
+                // (The typo lies in the part that is no known word: "разработчик чат-ботов" is
+                // no "разработчик сайтов" typed badly.)
+                let (first, second) = (&toks[i].word.folded, &qwords[i + 1]);
+                let mut hits = self.lookup(&stem, joined_len, false);
+                hits.retain(|&(id, s)| {
+                    s >= 1.0 || typo_in_unknown_part(first, !unknown[i], second.len, !unknown[i + 1], &second.stem, &self.vocab[id as usize])
+                });
+                hits
+            } else {
+                self.vocab.id(&stem).map(|id| vec![(id, 1.0)]).unwrap_or_default()
+            };
             if !hits.is_empty() {
                 units.push(Unit { first: i, last: i + 1, hits });
             }
@@ -711,7 +722,7 @@ impl Matcher {
 
     /// The readings of a query worth scoring: as typed, and (for one-script text) the wrong-layout
     /// and transliterated readings.
-    pub(super) fn variants(cleaned: &str) -> Vec<(String, f32, &'static str)> {
+    pub(super) fn variants(&self, cleaned: &str) -> Vec<(String, f32, &'static str)> {
         let mut v = vec![(cleaned.to_string(), 1.0, "as typed")];
         let lower = cleaned.to_lowercase();
         match normalize::script(&lower) {
@@ -719,10 +730,16 @@ impl Matcher {
                 if let Some(s) = layout::latin_to_cyrillic(&lower) {
                     v.push((s, VARIANT_PENALTY, "wrong keyboard layout"));
                 }
-                if let Some(s) = translit::latin_to_cyrillic(&lower) {
+                // A Latin name of a stack or a platform ("Java", "SAP": context and topic words)
+                // with no Cyrillic reading stays as typed in a transliterated message ("Men
+                // Java-razrabotchikpyn").
+                let word_id = |w: &str| self.vocab.id(&self.morph.stem(&normalize::word(w)));
+                let stack = |w: &str| self.context.contains(&normalize::word(w).folded) || word_id(w).is_some_and(|id| self.topic_word[id as usize]);
+                let keep = |w: &str| w.len() >= 3 && stack(w) && translit::latin_to_cyrillic(w).is_some_and(|c| word_id(&c).is_none() && !stack(&c));
+                if let Some(s) = translit::latin_to_cyrillic_keeping(&lower, &keep) {
                     v.push((s, VARIANT_PENALTY, "transliterated"));
                 }
-                if let Some(s) = translit::kazakh_latin_to_cyrillic(&lower) {
+                if let Some(s) = translit::kazakh_latin_to_cyrillic(&lower, &keep) {
                     v.push((s, VARIANT_PENALTY, "Kazakh Latin"));
                 }
             }
@@ -745,4 +762,18 @@ pub(super) fn apply_penalty(mut sc: Scores, penalty: f32) -> Scores {
         sc.generic.0 *= penalty;
     }
     sc
+}
+
+/// Whether a vocabulary entry `v` read fuzzily for two words joined ("нейро хирургг") keeps the
+/// known part as typed and puts a word in place of the other: a known word is not rewritten, and
+/// a short word is no typo of a longer one ("разработчик чат-ботов" is no "разработчик сайтов").
+fn typo_in_unknown_part(first: &str, first_known: bool, second_len: usize, second_known: bool, second: &str, v: &str) -> bool {
+    let long = |a_len: usize, rest: &str| a_len.min(rest.chars().count()) >= similarity::FUZZY_MIN_LEN;
+    if first_known {
+        v.strip_prefix(first).is_some_and(|rest| long(second_len, rest))
+    } else if second_known {
+        v.strip_suffix(second).is_some_and(|rest| long(first.chars().count(), rest))
+    } else {
+        true
+    }
 }

@@ -103,19 +103,25 @@ fn single(c: char, prev: Option<char>, next: Option<char>, kazakh: bool) -> &'st
 /// Transliterates the ASCII letters of `text` to Cyrillic; other characters are kept. `None` when
 /// the text has no Latin letters.
 pub fn latin_to_cyrillic(text: &str) -> Option<String> {
-    transliterate(text, false)
+    transliterate(text, false, &|_| false)
+}
+
+/// [`latin_to_cyrillic`], keeping as typed the words `keep` says are Latin words of their own
+/// ("ya iOS razrabotchik": iOS is no Russian word in Latin letters).
+pub fn latin_to_cyrillic_keeping(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<String> {
+    transliterate(text, false, keep)
 }
 
 /// The Kazakh chat reading of Latin letters, where `j` is ж, `x` is х and `ı` is і or й
 /// ("jumys istedim", "neyroxirurg", "dızaınermin"); `None` when it reads no differently from [`latin_to_cyrillic`].
-pub fn kazakh_latin_to_cyrillic(text: &str) -> Option<String> {
+pub fn kazakh_latin_to_cyrillic(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<String> {
     if !text.chars().any(|c| matches!(c, 'j' | 'x' | 'J' | 'X' | 'ı')) {
         return None;
     }
-    transliterate(text, true)
+    transliterate(text, true, keep)
 }
 
-fn transliterate(text: &str, kazakh: bool) -> Option<String> {
+fn transliterate(text: &str, kazakh: bool, keep: &dyn Fn(&str) -> bool) -> Option<String> {
     if !text.chars().any(|c| c.is_ascii_alphabetic()) {
         return None;
     }
@@ -129,6 +135,15 @@ fn transliterate(text: &str, kazakh: bool) -> Option<String> {
             out.push(c);
             i += 1;
             continue;
+        }
+        if i == 0 || !chars[i - 1].is_alphabetic() {
+            let end = chars[i..].iter().position(|c| !c.is_alphabetic()).map_or(chars.len(), |n| i + n);
+            let word: String = chars[i..end].iter().collect();
+            if keep(&word) {
+                out.push_str(&word);
+                i = end;
+                continue;
+            }
         }
         for (g, cyr) in GROUPS.iter().filter(|(g, _)| !(kazakh && RUSSIAN_ONLY.contains(g))) {
             let n = g.len();
@@ -169,8 +184,8 @@ mod tests {
         assert_eq!(latin_to_cyrillic("baǵdarlamashy").unwrap(), "бағдарламашы");
         assert_eq!(latin_to_cyrillic("dárigermin").unwrap(), "дәригермин");
         assert_eq!(latin_to_cyrillic("dybys operatory").unwrap(), "дыбыс операторы");
-        assert_eq!(kazakh_latin_to_cyrillic("neyroxirurg jumys").unwrap(), "нейрохирург жумыс");
-        assert_eq!(kazakh_latin_to_cyrillic("pediatr"), None);
-        assert_eq!(kazakh_latin_to_cyrillic("grafıkalyq dızaınermin").unwrap(), "графикалык дизайнермин");
+        assert_eq!(kazakh_latin_to_cyrillic("neyroxirurg jumys", &|_| false).unwrap(), "нейрохирург жумыс");
+        assert_eq!(kazakh_latin_to_cyrillic("pediatr", &|_| false), None);
+        assert_eq!(kazakh_latin_to_cyrillic("grafıkalyq dızaınermin", &|_| false).unwrap(), "графикалык дизайнермин");
     }
 }

@@ -510,15 +510,21 @@ pub(super) fn round(s: f32) -> f32 {
 }
 
 /// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings. Two
-/// groups of four are two numbers, not a code: "2014-2022" is a span of years.
+/// groups of four are two numbers, not a code: "2014-2022" is a span of years. Digits that touch
+/// a letter belong to a name ("Siemens S7-1500", "A320", "5G"): no run is read from them.
 pub(super) fn digit_runs(text: &str) -> Vec<String> {
     let mut runs = Vec::new();
     let mut cur = String::new();
     // Digits per separated group of the current run.
     let mut groups: Vec<usize> = Vec::new();
     let mut pending_sep = false;
-    let end = |cur: &mut String, groups: &mut Vec<usize>, runs: &mut Vec<String>| {
-        if groups.as_slice() == [4, 4] {
+    // The current run touches a letter.
+    let mut in_name = false;
+    let mut prev: Option<char> = None;
+    let end = |cur: &mut String, groups: &mut Vec<usize>, runs: &mut Vec<String>, in_name: &mut bool| {
+        if std::mem::take(in_name) {
+            cur.clear();
+        } else if groups.as_slice() == [4, 4] {
             let (a, b) = cur.split_at(4);
             runs.push(a.to_string());
             runs.push(b.to_string());
@@ -532,6 +538,7 @@ pub(super) fn digit_runs(text: &str) -> Vec<String> {
         if c.is_ascii_digit() {
             if groups.is_empty() || pending_sep {
                 groups.push(0);
+                in_name |= prev.is_some_and(char::is_alphabetic);
             }
             *groups.last_mut().unwrap_or(&mut 0) += 1;
             cur.push(c);
@@ -539,10 +546,12 @@ pub(super) fn digit_runs(text: &str) -> Vec<String> {
         } else if matches!(c, ' ' | '-' | '.' | '_' | '/' | '–' | '—' | '\u{a0}') && !cur.is_empty() && !pending_sep {
             pending_sep = true;
         } else {
-            end(&mut cur, &mut groups, &mut runs);
+            in_name |= !pending_sep && !cur.is_empty() && c.is_alphabetic();
+            end(&mut cur, &mut groups, &mut runs, &mut in_name);
             pending_sep = false;
         }
+        prev = Some(c);
     }
-    end(&mut cur, &mut groups, &mut runs);
+    end(&mut cur, &mut groups, &mut runs, &mut in_name);
     runs
 }
