@@ -239,7 +239,15 @@ impl Matcher {
             // (Not a word beside another name: "3D-художник" may be an animator or an artist.)
             let names_word = |top: &Candidate| sc.listed_mask[self.index_of(&top.code)] & sc.generic_mask == sc.generic_mask;
             let member = ranked.first().filter(|top| names_word(top) && self.generic_codes[gi as usize].contains(&top.code)).map(|top| top.code.clone());
-            if let (true, Some(code)) = (partial_ok && l1 >= GENERIC_MIN && sc.generic_alone && uncontested, member) {
+            if let (true, Some(code)) = (partial_ok && l1 >= GENERIC_MIN && sc.generic_alone && uncontested, member.clone()) {
+                return Self::named(code, l1, ranked);
+            }
+            // …or by a word of that profession's own beside it ("Medical Oncologist", "врач
+            // онколог"): the generic word is part of the name.
+            if let Some(code) = member.filter(|c| {
+                let i = self.index_of(c);
+                uncontested && sc.distinct[i] && sc.listed_mask[i] & !sc.generic_mask & !sc.light_mask != 0 && l1 - l2 >= LISTED_MARGIN && l1 >= GENERIC_MIN
+            }) {
                 return Self::named(code, l1, ranked);
             }
             // A word of one profession only, its field confirmed by that profession's topic
