@@ -185,7 +185,36 @@ const MAX_LEN_SLOT: usize = 40;
 /// Slots of the fuzzy index: every bigram of the alphabet for every length.
 pub(super) const GRAM_SLOTS: usize = ALPHABET * ALPHABET * (MAX_LEN_SLOT + 1);
 
+/// [`letter_of`] for the characters a table holds (ASCII and the Cyrillic block), else computed.
 fn letter(c: char) -> usize {
+    let u = c as usize;
+    if u < 128 {
+        ASCII_LETTERS[u] as usize
+    } else if (0x400..0x500).contains(&u) {
+        CYRILLIC_LETTERS[u - 0x400] as usize
+    } else {
+        letter_of(c)
+    }
+}
+
+/// [`letter_of`] laid out for ASCII and for the Cyrillic block (U+0400…U+04FF).
+static ASCII_LETTERS: [u8; 128] = letters_from(0);
+static CYRILLIC_LETTERS: [u8; 256] = letters_from(0x400);
+
+const fn letters_from<const N: usize>(base: u32) -> [u8; N] {
+    let mut t = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        t[i] = match char::from_u32(base + i as u32) {
+            Some(c) => letter_of(c) as u8,
+            None => (ALPHABET - 1) as u8,
+        };
+        i += 1;
+    }
+    t
+}
+
+const fn letter_of(c: char) -> usize {
     match c {
         '^' => 0,
         '$' => 1,
@@ -217,11 +246,16 @@ pub(super) fn bigrams(w: &str) -> Vec<u32> {
 /// [`bigrams`] into a buffer the caller keeps (the index builds thousands).
 pub(super) fn bigrams_into(w: &str, out: &mut Vec<u32>) {
     out.clear();
+    // Bigrams seen, hashed to one bit each: only a bit already set needs the list searched
+    // (the index builds some 27,000 words' bigrams at start-up).
+    let mut seen = 0u64;
     let mut prev = letter('^');
     for c in w.chars().chain(std::iter::once('$')) {
         let l = letter(c);
         let k = (prev * ALPHABET + l) as u32;
-        if !out.contains(&k) {
+        let bit = 1u64 << (k.wrapping_mul(2654435761) >> 26);
+        if seen & bit == 0 || !out.contains(&k) {
+            seen |= bit;
             out.push(k);
         }
         prev = l;
@@ -242,6 +276,13 @@ pub(super) fn signature(w: &str) -> u64 {
 mod tests {
     use super::super::tests::m;
     use super::*;
+
+    #[test]
+    fn letter_tables_agree_with_the_rule() {
+        for c in (0u32..0x600).filter_map(char::from_u32).chain(['ə', 'ı', '€', '😀']) {
+            assert_eq!(letter(c), letter_of(c), "{c:?}");
+        }
+    }
 
     /// The bigram index loses nothing a full scan would find: for edited forms of vocabulary
     /// words (a letter changed, dropped, added, two swapped), every entry within the fuzzy
