@@ -274,6 +274,8 @@ pub struct Lexicon {
     /// The writer works no more ("на пенсии", "retired"): beside a past tense, its clause is the
     /// past wherever the two stand.
     pub no_work: PerLang,
+    /// Of `no_work`, the words of retirement: whatever tense the work is told in, it is past.
+    pub retirement: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -448,6 +450,8 @@ struct RawLexicon {
     past_verbs: PerLang,
     #[serde(default)]
     no_work: PerLang,
+    #[serde(default)]
+    retirement: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -861,6 +865,7 @@ impl Catalog {
             work_began: rl.work_began,
             past_verbs: rl.past_verbs,
             no_work: rl.no_work,
+            retirement: rl.retirement,
             negations: rl.negations,
             subjects: rl.subjects,
             spouses: rl.spouses,

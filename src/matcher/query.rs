@@ -87,6 +87,7 @@ pub(super) struct Cues {
     pub work_began: HashSet<String>,
     pub past_verbs: HashSet<String>,
     pub no_work: HashSet<String>,
+    pub retirement: HashSet<String>,
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
@@ -99,7 +100,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 19] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 20] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -113,6 +114,7 @@ impl Cues {
             (&mut c.work_began, &lex.work_began),
             (&mut c.past_verbs, &lex.past_verbs),
             (&mut c.no_work, &lex.no_work),
+            (&mut c.retirement, &lex.retirement),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
@@ -230,8 +232,10 @@ impl Matcher {
         let mut past_closed = false;
         // A word of the present has named work ("сейчас таксист"), and its clause has ended.
         let (mut current_named, mut current_closed) = (false, false);
-        // A word has said the writer works no more ("на пенсии").
+        // A word has said the writer works no more ("на пенсии"), or has retired.
         let mut no_work = false;
+        // The segment of a word of retirement, if one has been read.
+        let mut retired_seg: Option<u8> = None;
         let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
@@ -303,6 +307,17 @@ impl Matcher {
                 negated = true;
                 continue;
             }
+            // Someone's relative: "the son of a pediatrician", "отец нейрохирурга" (the
+            // genitive), "a neurosurgeon's wife" — that job is the other person's.
+            let relative = |x: &str| self.cues.spouses.contains(x) || self.cues.patients.contains(x);
+            if relative(&was) && (w.folded == "of" || self.genitive_occupation(&w)) {
+                negated = true;
+                continue;
+            }
+            if self.cues.spouses.contains(&w.folded) && was == "s" {
+                q.toks.truncate(q.seg_start(seg));
+                continue;
+            }
             if self.cues.negations.contains(&w.folded) && (was.is_empty() || self.cues.subjects.contains(&was)) {
                 negated = true;
                 continue;
@@ -321,13 +336,20 @@ impl Matcher {
             if negated {
                 continue;
             }
+            // ("not retired", "на пенсию не собираюсь" are no retirement.)
+            if cue(&self.cues.retirement) && !former && !self.cues.negations.contains(&was) {
+                retired_seg = Some(seg);
+            } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
+                retired_seg = None;
+            }
             if cue(&self.cues.current) {
                 former = false;
                 // "Была медсестрой 5 лет, сейчас акушер-гинеколог": the past verb's clause is the
                 // past when this one names work of its own.
                 let names_work = self.clause_names_work(&text[end..]);
-                if let Some(from) = past_from.take().filter(|_| past_closed && names_work) {
+                if let Some(from) = past_from.filter(|_| past_closed && names_work) {
                     q.move_to_former(from);
+                    past_from = None;
                 }
                 // …and a past verb after it ("Now I drive a taxi. Before that I was a software
                 // architect") opens the past.
@@ -442,12 +464,38 @@ impl Matcher {
             q.request_free |= asks && q.toks.len() == kept;
         }
         q.request = request && !about_self && (patient || !pronoun);
+        // "Я педиатр на пенсии", "в отставке, авиационный инженер": the work named is the
+        // writer's past, whatever tense it is told in.
+        // (The retirement words stay: they are the news of the present, and the past is scored
+        // on its own without them.)
+        // (Not when a clause of the present names work: "retired from the army, now a cloud
+        // engineer", "на пенсии по выслуге, но продолжаю работать анестезиологом".)
+        if retired_seg.is_some() && !current_named {
+            let is_retirement = |t: &Tok| {
+                let f = &t.word.folded;
+                self.cues.retirement.contains(f) || translit::latin_to_cyrillic(f).is_some_and(|c| self.cues.retirement.contains(&normalize::word(&c).folded))
+            };
+            let keep: Vec<Tok> = q.toks.iter().filter(|t| is_retirement(t)).cloned().collect();
+            q.toks.retain(|t| !is_retirement(t));
+            q.move_to_former(0);
+            q.toks = keep;
+        }
         // (A workplace noun with the possessive of a compound — "нәрестелер бөлімі", a newborn
         // ward — is a place in any case.)
         mark_kazakh_places(&mut q.toks, |folded: &str| {
             morph::kazakh_third_possessive_bases(folded).any(|base| self.context.contains(base) && !self.qualifiers.contains(base))
         });
         q
+    }
+
+    /// Whether a Russian word is an occupation's name in the genitive ("нейрохирурга",
+    /// "программиста"): its stem names one, the word as written is no entry, and it ends like
+    /// the genitive of a noun ending in a consonant.
+    fn genitive_occupation(&self, w: &Word) -> bool {
+        (w.folded.ends_with('а') || w.folded.ends_with('я'))
+            && self.vocab.id(&w.folded).is_none()
+            && !self.context.contains(&w.folded)
+            && self.vocab.id(&self.morph.stem(w)).is_some_and(|id| !self.topic_word[id as usize])
     }
 
     /// Whether a word is an occupation's own (a generic word or one that names a listed
