@@ -284,6 +284,8 @@ pub struct Lexicon {
     /// Spouse words: after a pronoun of the writer ("я жена программиста") the rest of the
     /// clause is someone else's job.
     pub spouses: PerLang,
+    /// "Married to": what follows in the clause is the spouse's job ("замужем за нейрохирургом").
+    pub married: PerLang,
     pub contrasts: PerLang,
     /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
     pub negations_after: PerLang,
@@ -458,6 +460,8 @@ struct RawLexicon {
     subjects: PerLang,
     #[serde(default)]
     spouses: PerLang,
+    #[serde(default)]
+    married: PerLang,
     #[serde(default)]
     contrasts: PerLang,
     #[serde(default)]
@@ -869,6 +873,7 @@ impl Catalog {
             negations: rl.negations,
             subjects: rl.subjects,
             spouses: rl.spouses,
+            married: rl.married,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,
             not_negating: rl.not_negating,

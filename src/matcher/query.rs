@@ -92,6 +92,7 @@ pub(super) struct Cues {
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
     pub spouses: HashSet<String>,
+    pub married: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
     pub not_negating: HashSet<String>,
@@ -100,7 +101,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 20] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 21] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -118,6 +119,7 @@ impl Cues {
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
+            (&mut c.married, &lex.married),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
             (&mut c.not_negating, &lex.not_negating),
@@ -234,6 +236,8 @@ impl Matcher {
         let (mut current_named, mut current_closed) = (false, false);
         // A word has said the writer works no more ("на пенсии"), or has retired.
         let mut no_work = false;
+        // The segment where a relative was named ("мой дед", "my uncle").
+        let mut relative_seg: Option<u8> = None;
         // The segment of a word of retirement, if one has been read.
         let mut retired_seg: Option<u8> = None;
         let mut ex_pending = false;
@@ -318,6 +322,14 @@ impl Matcher {
                 q.toks.truncate(q.seg_start(seg));
                 continue;
             }
+            if self.cues.spouses.contains(&w.folded) {
+                relative_seg = Some(seg);
+            }
+            // "замужем за нейрохирургом", "married to a surgeon": the spouse's job.
+            if self.cues.married.contains(&w.folded) {
+                negated = true;
+                continue;
+            }
             if self.cues.negations.contains(&w.folded) && (was.is_empty() || self.cues.subjects.contains(&was)) {
                 negated = true;
                 continue;
@@ -381,7 +393,9 @@ impl Matcher {
             }
             if !former && cue(&self.cues.past_verbs) {
                 let first = q.seg_start(seg);
-                if (current_named && current_closed) || no_work {
+                // (A relative's past — "мой дед был педиатром", "my uncle was a neurosurgeon" —
+                // is no one's work now.)
+                if (current_named && current_closed) || no_work || relative_seg == Some(seg) {
                     q.move_to_former(first);
                     (former, former_words) = (true, 0);
                     continue;

@@ -711,8 +711,20 @@ impl Matcher {
             // modifier of the word either: "звукорежиссёр озвучки и дубляжа сериалов".)
             // (After the word, where Russian and Kazakh put what a noun is of.)
             let last = 31 - generic_mask.leading_zeros() as usize;
+            // (But not a common noun right after the word, in the genitive: "разработчик смет",
+            // "разработчик лекал" are other trades.)
+            // (Abbreviations are short: "инженер-исследователь ЦБП", "технолог фарм.
+            // производства".)
+            let object = |j: usize| {
+                let w = &toks[j].word;
+                j == last + 1 && !w.capitalized && w.folded.chars().count() >= 5 && w.folded.chars().all(crate::lang::is_cyrillic)
+            };
             let unread = |j: usize| {
-                !sc.latin && j > last && !units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty()) && !self.agent_shaped(&toks[j].word.folded)
+                !sc.latin
+                    && j > last
+                    && !object(j)
+                    && !units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty())
+                    && !self.agent_shaped(&toks[j].word.folded)
             };
             sc.generic_alone =
                 (0..toks.len()).all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren || unread(j));
