@@ -286,6 +286,12 @@ pub struct Lexicon {
     pub spouses: PerLang,
     /// "Married to": what follows in the clause is the spouse's job ("замужем за нейрохирургом").
     pub married: PerLang,
+    /// The writer as a subject ("я", "I", "мен") and words about someone else ("он", "she"):
+    /// beside a relative's job they tell whose job the message is about.
+    pub writer_subjects: PerLang,
+    pub third_person: PerLang,
+    /// An employer hiring ("we hire", "нанимаем"): the message asks for someone, whatever else it says.
+    pub employers: PerLang,
     pub contrasts: PerLang,
     /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
     pub negations_after: PerLang,
@@ -462,6 +468,12 @@ struct RawLexicon {
     spouses: PerLang,
     #[serde(default)]
     married: PerLang,
+    #[serde(default)]
+    writer_subjects: PerLang,
+    #[serde(default)]
+    third_person: PerLang,
+    #[serde(default)]
+    employers: PerLang,
     #[serde(default)]
     contrasts: PerLang,
     #[serde(default)]
@@ -874,6 +886,9 @@ impl Catalog {
             subjects: rl.subjects,
             spouses: rl.spouses,
             married: rl.married,
+            writer_subjects: rl.writer_subjects,
+            third_person: rl.third_person,
+            employers: rl.employers,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,
             not_negating: rl.not_negating,

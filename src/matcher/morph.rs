@@ -171,6 +171,22 @@ pub fn kazakh_stem(s: &str) -> String {
     cur
 }
 
+/// Adjective endings of Russian, folded (`ё` is `е`). "-ие" only after the letters that make
+/// it an adjective's ("большие", "мягкие"): after others it is a noun's ("обучение").
+/// (Not "-ую", "-юю": verbs end so too — "монтирую".)
+const RU_ADJECTIVE: [&str; 19] = ["ый", "ой", "ая", "яя", "ое", "ее", "ые", "ого", "его", "ому", "ему", "ым", "ыми", "ими", "ых", "кие", "гие", "хие", "шие"];
+
+/// Whether a folded Russian word ends like an adjective ("большое", "новой", "мобильные"); such
+/// a word alone names no occupation. (Nouns ending so — "рабочий", "данные" — are rare among the
+/// words that would decide a question.)
+pub fn russian_adjective_shaped(folded: &str) -> bool {
+    // ("данные" is data, a noun, in every case.)
+    folded.chars().count() >= 5
+        && !folded.starts_with("данн")
+        && folded.chars().all(crate::lang::is_cyrillic)
+        && RU_ADJECTIVE.iter().any(|e| folded.ends_with(e))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -93,6 +93,9 @@ pub(super) struct Cues {
     pub subjects: HashSet<String>,
     pub spouses: HashSet<String>,
     pub married: HashSet<String>,
+    pub writer_subjects: HashSet<String>,
+    pub third_person: HashSet<String>,
+    pub employers: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
     pub not_negating: HashSet<String>,
@@ -101,7 +104,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 21] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 24] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -120,6 +123,9 @@ impl Cues {
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
             (&mut c.married, &lex.married),
+            (&mut c.writer_subjects, &lex.writer_subjects),
+            (&mut c.third_person, &lex.third_person),
+            (&mut c.employers, &lex.employers),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
             (&mut c.not_negating, &lex.not_negating),
@@ -236,8 +242,13 @@ impl Matcher {
         let (mut current_named, mut current_closed) = (false, false);
         // A word has said the writer works no more ("на пенсии"), or has retired.
         let mut no_work = false;
-        // The segment where a relative was named ("мой дед", "my uncle").
+        // The segment where a relative was named ("мой дед", "my uncle"), where the words of
+        // that segment begin, whether the writer then speaks of themselves in a clause of their
+        // own, and whether the message asks about someone else.
         let mut relative_seg: Option<u8> = None;
+        let mut relative_from: Option<usize> = None;
+        let (mut writer_speaks, mut about_other) = (false, false);
+        let mut employer = false;
         // The segment of a word of retirement, if one has been read.
         let mut retired_seg: Option<u8> = None;
         let mut ex_pending = false;
@@ -324,7 +335,18 @@ impl Matcher {
             }
             if self.cues.spouses.contains(&w.folded) {
                 relative_seg = Some(seg);
+                relative_from.get_or_insert(q.seg_start(seg));
             }
+            // The writer as the subject of a clause of their own, and a question about someone
+            // else ("он подходит?", "will he qualify?").
+            writer_speaks |= relative_seg.is_some_and(|r| r != seg) && self.cues.writer_subjects.contains(&w.folded);
+            about_other |= self.cues.third_person.contains(&w.folded);
+            // (In English after the writer as subject — "we hire", "I'm hiring" — not "hiring
+            // managers welcome"; Russian and Kazakh verbs carry their person.)
+            let hires = self.cues.employers.contains(&w.folded)
+                && (!w.folded.is_ascii()
+                    || [&was, &was2].iter().any(|x| self.cues.writer_subjects.contains(x.as_str()) || self.cues.subjects.contains(x.as_str())));
+            employer |= hires;
             // "замужем за нейрохирургом", "married to a surgeon": the spouse's job.
             if self.cues.married.contains(&w.folded) {
                 negated = true;
@@ -417,7 +439,7 @@ impl Matcher {
                 continue;
             }
             let is_patient = cue(&self.cues.patients);
-            let asks = is_patient || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
+            let asks = is_patient || hires || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
             patient |= is_patient;
             // (A pronoun asking — "я ищу", "I'm looking for" — describes no one.)
@@ -477,7 +499,21 @@ impl Matcher {
             }
             q.request_free |= asks && q.toks.len() == kept;
         }
-        q.request = request && !about_self && (patient || !pronoun);
+        // (An employer asks for someone whatever else the message says: "we hire web developers,
+        // can they get residence?")
+        q.request = (request && !about_self && (patient || !pronoun)) || employer;
+        // "My wife is a paediatrician, I drive trucks", "муж у меня нейрохирург, а я сижу с
+        // детьми": the relative's job is told beside the writer's own situation, and nothing asks
+        // about the relative ("…, он подходит?") — the writer's is the one to answer.
+        if let (Some(r), Some(from), true, false) = (relative_seg, relative_from, writer_speaks, about_other) {
+            let end = q.toks.iter().position(|t| t.seg > r).unwrap_or(q.toks.len());
+            if from < end {
+                q.toks.drain(from..end);
+                let keep = (1u32 << from.min(31)) - 1;
+                q.request_mask &= keep;
+                q.doing_mask &= keep;
+            }
+        }
         // "Я педиатр на пенсии", "в отставке, авиационный инженер": the work named is the
         // writer's past, whatever tense it is told in.
         // (The retirement words stay: they are the news of the present, and the past is scored

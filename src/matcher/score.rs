@@ -72,6 +72,8 @@ pub(super) struct Scores {
     pub(super) segs: Vec<u16>,
     /// Query words after a place marker ("в онкологии").
     pub(super) place_mask: u32,
+    /// Russian words shaped like adjectives ("большое", "новый"): alone they name no one.
+    pub(super) adjective_mask: u32,
 }
 
 impl Scores {
@@ -229,6 +231,7 @@ impl Matcher {
         sc.light_mask = qwords.iter().enumerate().filter(|(_, q)| q.qualifier).fold(0, |m, (j, _)| m | 1 << j);
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
         sc.place_mask = toks.iter().enumerate().filter(|(_, t)| t.place).fold(0, |m, (j, _)| m | 1 << j);
+        sc.adjective_mask = toks.iter().enumerate().filter(|(_, t)| morph::russian_adjective_shaped(&t.word.folded)).fold(0, |m, (j, _)| m | 1 << j);
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
             // "инженер-конструктор").

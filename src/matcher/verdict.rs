@@ -36,6 +36,20 @@ impl Matcher {
         let verdict = self.head_first(&sc, &ranked, verdict);
         let verdict = self.title_first(&sc, &ranked, verdict);
         let verdict = self.doing_first(&sc, verdict);
+        // A question read from adjectives alone ("спасибо большое", "новый список?") asks about
+        // nothing: no occupation is named (nor a generic one: "ведущий программист в НИИ
+        // космического приборостроения" may well ask).
+        if verdict.kind == VerdictKind::Unsure
+            && verdict.reason == Reason::Weak
+            && sc.adjective_mask != 0
+            && sc.generic.0 < UNSURE_MIN
+            && verdict.candidates.iter().all(|c| {
+                let i = self.index_of(&c.code);
+                (sc.listed_mask[i] | sc.topic_mask[i]) & !sc.adjective_mask == 0
+            })
+        {
+            return Verdict { kind: VerdictKind::NotListed, code: None, candidates: Vec::new(), reason: Reason::NotUnderstood };
+        }
         let asks_topic = |v: &Verdict| v.kind == VerdictKind::NotListed && matches!(v.reason, Reason::NotUnderstood | Reason::OtherOccupation);
         let (n, ng) = sc.not_listed;
         // An occupation off the list named outright stays what it is ("юрист по защите данных"),
