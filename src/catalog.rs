@@ -292,6 +292,9 @@ pub struct Lexicon {
     pub third_person: PerLang,
     /// An employer hiring ("we hire", "нанимаем"): the message asks for someone, whatever else it says.
     pub employers: PerLang,
+    /// Of `past_verbs`, being ("был", "was"): after the writer as subject ("I was an
+    /// oncologist") the clause is the past on its own.
+    pub past_being: PerLang,
     pub contrasts: PerLang,
     /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
     pub negations_after: PerLang,
@@ -474,6 +477,8 @@ struct RawLexicon {
     third_person: PerLang,
     #[serde(default)]
     employers: PerLang,
+    #[serde(default)]
+    past_being: PerLang,
     #[serde(default)]
     contrasts: PerLang,
     #[serde(default)]
@@ -889,6 +894,7 @@ impl Catalog {
             writer_subjects: rl.writer_subjects,
             third_person: rl.third_person,
             employers: rl.employers,
+            past_being: rl.past_being,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,
             not_negating: rl.not_negating,

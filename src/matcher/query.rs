@@ -96,6 +96,7 @@ pub(super) struct Cues {
     pub writer_subjects: HashSet<String>,
     pub third_person: HashSet<String>,
     pub employers: HashSet<String>,
+    pub past_being: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
     pub not_negating: HashSet<String>,
@@ -104,7 +105,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 24] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 25] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -126,6 +127,7 @@ impl Cues {
             (&mut c.writer_subjects, &lex.writer_subjects),
             (&mut c.third_person, &lex.third_person),
             (&mut c.employers, &lex.employers),
+            (&mut c.past_being, &lex.past_being),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
             (&mut c.not_negating, &lex.not_negating),
@@ -333,13 +335,15 @@ impl Matcher {
                 q.toks.truncate(q.seg_start(seg));
                 continue;
             }
-            if self.cues.spouses.contains(&w.folded) {
+            // ("Zhubaiym pediatr, al men zhurgizushimin": Kazakh typed in Latin.)
+            if cue(&self.cues.spouses) {
                 relative_seg = Some(seg);
                 relative_from.get_or_insert(q.seg_start(seg));
             }
             // The writer as the subject of a clause of their own, and a question about someone
             // else ("он подходит?", "will he qualify?").
-            writer_speaks |= relative_seg.is_some_and(|r| r != seg) && self.cues.writer_subjects.contains(&w.folded);
+            writer_speaks |= relative_seg.is_some_and(|r| r != seg) && cue(&self.cues.writer_subjects);
+
             about_other |= self.cues.third_person.contains(&w.folded);
             // (In English after the writer as subject — "we hire", "I'm hiring" — not "hiring
             // managers welcome"; Russian and Kazakh verbs carry their person.)
@@ -417,7 +421,13 @@ impl Matcher {
                 let first = q.seg_start(seg);
                 // (A relative's past — "мой дед был педиатром", "my uncle was a neurosurgeon" —
                 // is no one's work now.)
-                if (current_named && current_closed) || no_work || relative_seg == Some(seg) {
+                // …nor is the writer's own "I was a/an …", "я была …" (a CV says "работал", not
+                // "я был").
+                // (In English before an article: "I was hired as …" is news of a job begun.)
+                let was_being = self.cues.past_being.contains(&w.folded)
+                    && self.cues.writer_subjects.contains(&was)
+                    && (!w.folded.is_ascii() || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.determiners.contains(&n.folded)));
+                if (current_named && current_closed) || no_work || relative_seg == Some(seg) || was_being {
                     q.move_to_former(first);
                     (former, former_words) = (true, 0);
                     continue;

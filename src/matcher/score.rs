@@ -720,7 +720,7 @@ impl Matcher {
             // производства".)
             let object = |j: usize| {
                 let w = &toks[j].word;
-                j == last + 1 && !w.capitalized && w.folded.chars().count() >= 5 && w.folded.chars().all(crate::lang::is_cyrillic)
+                j == last + 1 && !w.capitalized && w.folded.chars().count() >= 4 && w.folded.chars().all(crate::lang::is_cyrillic)
             };
             let unread = |j: usize| {
                 !sc.latin
@@ -729,8 +729,12 @@ impl Matcher {
                     && !units.iter().any(|u| u.first <= j && j <= u.last && !u.hits.is_empty())
                     && !self.agent_shaped(&toks[j].word.folded)
             };
-            sc.generic_alone =
-                (0..toks.len()).all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren || unread(j));
+            // (…nor one read only as kin of a word: "разработчик микросхем" merely begins like
+            // "микросервис".)
+            let read_well = |j: usize| units.iter().any(|u| u.first <= j && j <= u.last && u.hits.iter().any(|h| h.1 >= OBJECT_READ_MIN));
+            sc.generic_alone = (0..toks.len())
+                .all(|j| explained & (1 << j) != 0 || toks[j].seg != seg || qwords[j].qualifier || toks[j].place || toks[j].paren || unread(j))
+                && !(0..toks.len()).any(|j| toks[j].seg == seg && !qwords[j].qualifier && object(j) && !read_well(j));
         }
         sc
     }
@@ -779,15 +783,24 @@ pub(super) fn apply_penalty(mut sc: Scores, penalty: f32) -> Scores {
     sc
 }
 
+/// A word right after a generic one must read this well to be no object of another trade (see
+/// `generic_alone`).
+const OBJECT_READ_MIN: f32 = 0.9;
+
 /// Whether a vocabulary entry `v` read fuzzily for two words joined ("нейро хирургг") keeps the
 /// known part as typed and puts a word in place of the other: a known word is not rewritten, and
 /// a short word is no typo of a longer one ("разработчик чат-ботов" is no "разработчик сайтов").
 fn typo_in_unknown_part(first: &str, first_known: bool, second_len: usize, second_known: bool, second: &str, v: &str) -> bool {
-    let long = |a_len: usize, rest: &str| a_len.min(rest.chars().count()) >= similarity::FUZZY_MIN_LEN;
+    // (A part shorter than six letters must itself be a typo of what it stands for: "разработчик
+    // смет" is no "разработчик софт".)
+    let long = |a: &str, a_len: usize, rest: &str| {
+        let n = rest.chars().count();
+        a_len.min(n) >= similarity::FUZZY_MIN_LEN && (a_len.min(n) >= 6 || similarity::word_similarity(a, a_len, rest, n, false) > 0.0)
+    };
     if first_known {
-        v.strip_prefix(first).is_some_and(|rest| long(second_len, rest))
+        v.strip_prefix(first).is_some_and(|rest| long(second, second_len, rest))
     } else if second_known {
-        v.strip_suffix(second).is_some_and(|rest| long(first.chars().count(), rest))
+        v.strip_suffix(second).is_some_and(|rest| long(first, first.chars().count(), rest))
     } else {
         true
     }
