@@ -74,6 +74,9 @@ pub(super) struct Scores {
     pub(super) place_mask: u32,
     /// Russian words shaped like adjectives ("большое", "новый"): alone they name no one.
     pub(super) adjective_mask: u32,
+    /// Words of a patient ("kids", "ребёнок"): alone they name no doctor ("married, 2 kids,
+    /// working as a neurosurgeon").
+    pub(super) patient_mask: u32,
 }
 
 impl Scores {
@@ -232,6 +235,11 @@ impl Matcher {
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
         sc.place_mask = toks.iter().enumerate().filter(|(_, t)| t.place).fold(0, |m, (j, _)| m | 1 << j);
         sc.adjective_mask = toks.iter().enumerate().filter(|(_, t)| morph::russian_adjective_shaped(&t.word.folded)).fold(0, |m, (j, _)| m | 1 << j);
+        sc.patient_mask = toks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&self.morph.stem(&t.word)))
+            .fold(0, |m, (j, _)| m | 1 << j);
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
             // "инженер-конструктор").

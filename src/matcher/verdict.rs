@@ -21,7 +21,16 @@ impl Matcher {
 
     pub(super) fn decide(&self, cleaned: &str, sc: Scores) -> Verdict {
         // Names decide; topics (a workplace, subject, activity) only ask when nothing else does.
-        let ranked: Vec<Candidate> = self.ranked(&sc).into_iter().filter(|c| !sc.topic_only[self.index_of(&c.code)]).collect();
+        // (Nor does a patient alone: "kids" is no pediatrician beside "working as a neurosurgeon".)
+        let patient_only = |i: usize| sc.patient_mask != 0 && sc.listed_mask[i] != 0 && sc.listed_mask[i] & !sc.patient_mask == 0;
+        let ranked: Vec<Candidate> = self
+            .ranked(&sc)
+            .into_iter()
+            .filter(|c| {
+                let i = self.index_of(&c.code);
+                !sc.topic_only[i] && !patient_only(i)
+            })
+            .collect();
         // A name met only at a workplace gives way to one named outside it ("paediatric
         // neurosurgeon at a children's hospital").
         let place_only = |c: &Candidate| sc.place_only[self.index_of(&c.code)];
