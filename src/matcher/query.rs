@@ -55,14 +55,31 @@ impl Query {
 
     /// Moves the words from `from` on into the clauses about the past (see `former`).
     fn move_to_former(&mut self, from: usize) {
-        for t in self.toks.drain(from..) {
+        for t in self.remove(from..self.toks.len()) {
             self.former.push_str(&t.word.folded);
             self.former.push(' ');
         }
-        let keep = (1u32 << from.min(31)) - 1;
-        self.request_mask &= keep;
-        self.doing_mask &= keep;
     }
+
+    /// Takes the words of `range` out of `toks`, the request and doing masks kept in step (the
+    /// bits of the words after the range move down with them).
+    fn remove(&mut self, range: std::ops::Range<usize>) -> Vec<Tok> {
+        let (from, n) = (range.start, range.len());
+        let shift = |mask: u32| {
+            let below = mask & ((1u32 << from.min(31)) - 1);
+            let after = mask.checked_shr((from + n) as u32).unwrap_or(0);
+            below | after.checked_shl(from as u32).unwrap_or(0)
+        };
+        self.request_mask = shift(self.request_mask);
+        self.doing_mask = shift(self.doing_mask);
+        self.toks.drain(range).collect()
+    }
+}
+
+/// How a cue reads a word typed in Latin: in Cyrillic too ("balama endokrinolog kerek", "Diplom
+/// boiynsha pediatr, qazir…", "na pensii").
+fn cyrillic_cue_reading(folded: &str) -> Option<String> {
+    folded.is_ascii().then(|| translit::latin_to_cyrillic(folded)).flatten().map(|c| normalize::word(&c).folded)
 }
 
 /// The words that tell whose work a message describes and when (each a lexicon list, folded;
@@ -302,9 +319,7 @@ impl Matcher {
             gap.clear();
 
             let w = normalize::word(raw);
-            // (Typed in Latin, a cue reads in Cyrillic too: "balama endokrinolog kerek", "Diplom
-            // boiynsha pediatr, qazir…".)
-            let cyrillic = w.folded.is_ascii().then(|| translit::latin_to_cyrillic(&w.folded)).flatten().map(|c| normalize::word(&c).folded);
+            let cyrillic = cyrillic_cue_reading(&w.folded);
             let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
             // (Any word an occupation's name holds: brands and employers are none.)
             if ex_before && self.vocab.id(&self.morph.stem(&w)).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true)) {
@@ -518,10 +533,7 @@ impl Matcher {
         if let (Some(r), Some(from), true, false) = (relative_seg, relative_from, writer_speaks, about_other) {
             let end = q.toks.iter().position(|t| t.seg > r).unwrap_or(q.toks.len());
             if from < end {
-                q.toks.drain(from..end);
-                let keep = (1u32 << from.min(31)) - 1;
-                q.request_mask &= keep;
-                q.doing_mask &= keep;
+                q.remove(from..end);
             }
         }
         // "Я педиатр на пенсии", "в отставке, авиационный инженер": the work named is the
@@ -533,7 +545,7 @@ impl Matcher {
         if retired_seg.is_some() && !current_named {
             let is_retirement = |t: &Tok| {
                 let f = &t.word.folded;
-                self.cues.retirement.contains(f) || translit::latin_to_cyrillic(f).is_some_and(|c| self.cues.retirement.contains(&normalize::word(&c).folded))
+                self.cues.retirement.contains(f) || cyrillic_cue_reading(f).is_some_and(|c| self.cues.retirement.contains(&c))
             };
             let keep: Vec<Tok> = q.toks.iter().filter(|t| is_retirement(t)).cloned().collect();
             q.toks.retain(|t| !is_retirement(t));
@@ -671,6 +683,19 @@ mod tests {
         assert!(m().read_query("need a good pediatrician for my son").request);
         assert!(!m().read_query("Врач-педиатр, ищу работу в Астане").request);
         assert!(!m().read_query("я педиатр").request);
+    }
+
+    #[test]
+    fn removing_words_keeps_the_masks_in_step() {
+        let mut q = m().read_query("инженер программист врач педиатр дизайнер");
+        assert_eq!(q.toks.len(), 5);
+        (q.request_mask, q.doing_mask) = (0b10101, 0b01010);
+        let gone: Vec<String> = q.remove(1..3).into_iter().map(|t| t.word.folded).collect();
+        assert_eq!(gone, ["программист", "врач"]);
+        // Words 0, 3, 4 are now 0, 1, 2: their bits move with them.
+        assert_eq!((q.request_mask, q.doing_mask), (0b101, 0b010));
+        q.move_to_former(1);
+        assert_eq!((q.request_mask, q.doing_mask, q.former.as_str()), (0b1, 0b0, "педиатр дизайнер "));
     }
 
     #[test]

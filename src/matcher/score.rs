@@ -235,10 +235,12 @@ impl Matcher {
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
         sc.place_mask = toks.iter().enumerate().filter(|(_, t)| t.place).fold(0, |m, (j, _)| m | 1 << j);
         sc.adjective_mask = toks.iter().enumerate().filter(|(_, t)| morph::russian_adjective_shaped(&t.word.folded)).fold(0, |m, (j, _)| m | 1 << j);
+        // (By each word's stem as read above: "kids" is "kid".)
         sc.patient_mask = toks
             .iter()
+            .zip(&qwords)
             .enumerate()
-            .filter(|(_, t)| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&self.morph.stem(&t.word)))
+            .filter(|(_, (t, q))| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&q.stem))
             .fold(0, |m, (j, _)| m | 1 << j);
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
