@@ -131,17 +131,13 @@ impl Morph {
     /// letters ("медбике") the Russian way, so a query word whose Kazakh stem the index does not
     /// know may still meet it so.
     pub fn russian_reading(&self, folded: &str) -> String {
-        let bare = strip_one(folded, KK_PERSONAL).unwrap_or_else(|| folded.to_string());
-        self.ru.stem(&bare).into_owned()
+        self.ru.stem(strip_one(folded, KK_PERSONAL).unwrap_or(folded)).into_owned()
     }
 }
 
-fn strip_one(s: &str, suffixes: &[&str]) -> Option<String> {
-    let n = s.chars().count();
-    suffixes.iter().find_map(|suf| {
-        let k = suf.chars().count();
-        (s.ends_with(suf) && n - k >= KK_MIN_STEM).then(|| s[..s.len() - suf.len()].to_string())
-    })
+/// `s` without the first of `suffixes` it ends with, if a root of `KK_MIN_STEM` letters is left.
+fn strip_one<'a>(s: &'a str, suffixes: &[&str]) -> Option<&'a str> {
+    suffixes.iter().find_map(|suf| s.strip_suffix(suf).filter(|root| root.chars().count() >= KK_MIN_STEM))
 }
 
 /// What a folded word is under the third-person possessive, the head of a compound noun
@@ -151,24 +147,15 @@ pub fn kazakh_third_possessive_bases(folded: &str) -> impl Iterator<Item = &str>
 }
 
 pub fn kazakh_stem(s: &str) -> String {
-    let mut cur = s.to_string();
+    let mut cur = s;
     // "I am X" puts the personal ending on the bare noun ("медбикемін", "дәрігермін") or on a
     // place ("Алматыданмын"). What is left is cut exactly as the bare word is: the index holds
     // the bare word, so both must meet even where a cut is no real case ending (`медбике` loses
     // its `-ке` either way).
-    if let Some(next) = strip_one(&cur, KK_PERSONAL) {
-        cur = next;
+    for class in [KK_PERSONAL, KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE, KK_RELATIONAL] {
+        cur = strip_one(cur, class).unwrap_or(cur);
     }
-    let classes: &[&[&str]] = &[KK_CASE, KK_POSSESSIVE, KK_PLURAL, KK_POSSESSIVE];
-    for class in classes {
-        if let Some(next) = strip_one(&cur, class) {
-            cur = next;
-        }
-    }
-    if let Some(next) = strip_one(&cur, KK_RELATIONAL) {
-        cur = next;
-    }
-    cur
+    cur.to_string()
 }
 
 /// Adjective endings of Russian, folded (`ё` is `е`). "-ие" only after the letters that make
