@@ -566,6 +566,15 @@ mod tests {
     }
 
     #[test]
+    fn a_title_after_a_slash_is_another_name_not_a_follower() {
+        // The head of "NICU doctor" (intensive care) would decide between two specialties named
+        // in one title; after a slash the second title names the same work on its own.
+        assert_eq!(listed("NICU doctor / Neonatologist").as_deref(), Some("2215-2-002"));
+        // Within one title the head still leads.
+        assert_eq!(listed("Paediatric neurosurgeon").as_deref(), Some("2217-4-001"));
+    }
+
+    #[test]
     fn a_verb_of_doing_the_work_answers_a_one_profession_question() {
         assert_eq!(listed("монтирую рилсы и тиктоки для блогеров").as_deref(), Some("3521-3-003"));
         assert_eq!(listed("админю линукс-сервера в хостинге").as_deref(), Some("2522-0-003"));

@@ -35,6 +35,9 @@ pub(super) struct Query {
     pub request_free: bool,
     /// The segments holding a request word (bit `seg`, the last bit for all later ones).
     pub request_segs: u32,
+    /// The segments a spaced slash opens ("NICU doctor / Neonatologist"): another name for the
+    /// same work, not a title's follower (bit `seg`, as `request_segs`).
+    pub alt_segs: u32,
     /// The occupation is a wish or a course of study ("будущий педиатр", "учусь на врача").
     pub aspiration: bool,
     /// The writer says they do the work ("монтирую рилсы", "I develop games"; see
@@ -304,6 +307,9 @@ impl Matcher {
             }
             if boundary && !q.toks.is_empty() {
                 seg = seg.saturating_add(1);
+                if spaced && !gap.chars().any(hard_boundary) && gap.trim().starts_with(['/', '\\']) {
+                    q.alt_segs |= seg_bit(seg);
+                }
                 domain = false;
                 place = false;
             }

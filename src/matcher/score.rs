@@ -70,6 +70,8 @@ pub(super) struct Scores {
     pub(super) generic_named: bool,
     /// Per query word: its segment.
     pub(super) segs: Vec<u16>,
+    /// Segments that are another name for the work before them (see `Query::alt_segs`).
+    pub(super) alt_segs: u32,
     /// Query words after a place marker ("в онкологии").
     pub(super) place_mask: u32,
     /// Russian words shaped like adjectives ("большое", "новый"): alone they name no one.
@@ -94,6 +96,19 @@ impl Scores {
         let in_seg = (first..self.segs.len()).filter(|&j| core & (1 << j) != 0 && self.segs[j] == seg);
         let pos = if self.latin { -(in_seg.max().unwrap_or(first) as i32) } else { first as i32 };
         Some((seg, pos))
+    }
+
+    /// Whether the name `other` reads also stands in a title after a slash that follows the
+    /// head's title ("NICU doctor / Neonatologist"): another name for the same work, so the
+    /// head of the first title does not decide between them.
+    pub(super) fn named_as_alternative(&self, head: u32, other: u32) -> bool {
+        let core = head & !self.light_mask;
+        if core == 0 {
+            return false;
+        }
+        let x = self.segs[core.trailing_zeros() as usize];
+        let alt_from_head = |y: u16| y > x && (x + 1..=y).all(|s| self.alt_segs & query::seg_bit(s.min(255) as u8) != 0);
+        (0..self.segs.len()).any(|j| other & !self.light_mask & (1 << j) != 0 && alt_from_head(self.segs[j]))
     }
 }
 
@@ -233,6 +248,7 @@ impl Matcher {
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         sc.light_mask = qwords.iter().enumerate().filter(|(_, q)| q.qualifier).fold(0, |m, (j, _)| m | 1 << j);
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
+        sc.alt_segs = query.alt_segs;
         sc.place_mask = toks.iter().enumerate().filter(|(_, t)| t.place).fold(0, |m, (j, _)| m | 1 << j);
         sc.adjective_mask = toks.iter().enumerate().filter(|(_, t)| morph::russian_adjective_shaped(&t.word.folded)).fold(0, |m, (j, _)| m | 1 << j);
         // (By each word's stem as read above: "kids" is "kid".)

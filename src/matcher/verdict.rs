@@ -130,7 +130,10 @@ impl Matcher {
             .filter(|c| {
                 // (A workplace is no head: "neurosurgeon at a children's hospital".)
                 let m = sc.listed_mask[self.index_of(&c.code)];
-                m & top_mask & !sc.light_mask == 0 && m & !sc.place_mask != 0 && sc.head_rank(m).is_some_and(|r| r < top_rank)
+                m & top_mask & !sc.light_mask == 0
+                    && m & !sc.place_mask != 0
+                    && sc.head_rank(m).is_some_and(|r| r < top_rank)
+                    && !sc.named_as_alternative(m, top_mask)
             })
             .max_by(|a, b| a.score.total_cmp(&b.score));
         let Some(head) = head.cloned() else { return v };
