@@ -510,6 +510,9 @@ mod tests {
         assert_eq!(digit_runs("5 лет, 2512"), ["5", "2512"]);
         assert_eq!(digit_runs("Microsoft, 2014-2022"), ["2014", "2022"]);
         assert_eq!(digit_runs("21667 003"), ["21667003"]);
+        // A date is no code: "приказ от 01.03.2021".
+        assert_eq!(digit_runs("от 01.03.2021"), ["01", "03", "2021"]);
+        assert_eq!(digit_runs("12/01/2024"), ["12", "01", "2024"]);
         // Digits of a model or product name are no code: "S7-1500", "A320/A321", "Cinema 4D".
         assert!(digit_runs("Siemens S7-1500, WinCC").is_empty());
         assert!(digit_runs("ТО ВС A320/A321").is_empty());

@@ -543,8 +543,10 @@ pub(super) fn round(s: f32) -> f32 {
     (s * 1000.0).round() / 1000.0
 }
 
-/// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings. Two
-/// groups of four are two numbers, not a code: "2014-2022" is a span of years. Digits that touch
+/// Runs of digits joined by separators (`3521 3 003`, `2211.7.002`), as digit strings. A code
+/// opens with its four-digit unit group: two groups of four are two numbers ("2014-2022" is a
+/// span of years), and a run opening with a shorter group is a date or a phone number
+/// ("01.03.2021", "8 701 …"), each group its own number. Digits that touch
 /// a letter belong to a name ("Siemens S7-1500", "A320", "5G"): no run is read from them.
 pub(super) fn digit_runs(text: &str) -> Vec<String> {
     let mut runs = Vec::new();
@@ -558,10 +560,13 @@ pub(super) fn digit_runs(text: &str) -> Vec<String> {
     let end = |cur: &mut String, groups: &mut Vec<usize>, runs: &mut Vec<String>, in_name: &mut bool| {
         if std::mem::take(in_name) {
             cur.clear();
-        } else if groups.as_slice() == [4, 4] {
-            let (a, b) = cur.split_at(4);
-            runs.push(a.to_string());
-            runs.push(b.to_string());
+        } else if groups.as_slice() == [4, 4] || (groups.len() > 1 && groups[0] < 4) {
+            let mut rest = cur.as_str();
+            for &g in groups.iter() {
+                let (a, b) = rest.split_at(g);
+                runs.push(a.to_string());
+                rest = b;
+            }
             cur.clear();
         } else if !cur.is_empty() {
             runs.push(std::mem::take(cur));
