@@ -774,11 +774,16 @@ mod tests {
 
     #[test]
     fn slash_shorthands_are_read() {
-        // "мастер п/о" is the vocational training master: a question about the trade, not "not listed".
-        let v = m().match_query("мастер п/о по токарному делу");
+        // "мастер п/о" is the vocational training master: alone, a question about the trade;
+        // with a trade of engineering, listed; with another trade, not listed.
+        let v = m().match_query("мастер п/о");
         assert_eq!(v.kind, VerdictKind::Unsure, "{v:?}");
         assert_eq!(v.candidates[0].code.as_str(), "2338-1-001");
+        assert_eq!(listed("мастер п/о по токарному делу").as_deref(), Some("2338-1-001"));
+        // The workers a trade trains name it: the off-list welder is the trade taught.
+        assert_eq!(listed("мастер п/о в колледже, учу сварщиков").as_deref(), Some("2338-1-001"));
         assert_eq!(m().match_query("мастер п/о по поварскому делу").kind, VerdictKind::NotListed);
+        assert_eq!(m().match_query("работаю сварщиком").kind, VerdictKind::NotListed);
     }
 
     #[test]

@@ -278,10 +278,14 @@ impl Matcher {
             }
             // A word of one profession only, its field confirmed by that profession's topic
             // ("мастер п/о по токарному делу": a trade of engineering) and nothing else beside
-            // it: that profession.
+            // it: that profession. Where the word heads that profession's name and the topic
+            // narrows it (`narrows`), an off-list occupation read only from the word itself or
+            // from the topic's words ("учу сварщиков": the trade taught) contests nothing.
             let members = &self.generic_codes[gi as usize];
             if let [only] = members.as_slice() {
-                if uncontested && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN && sc.topic_mask[self.index_of(only)] != 0 {
+                let topic = sc.topic_mask[self.index_of(only)];
+                let off_list_beyond = !self.generic_narrows[gi as usize] || sc.not_listed_mask & !(sc.generic_mask | topic | sc.light_mask) != 0;
+                if (uncontested || !off_list_beyond) && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN && topic != 0 {
                     return Self::named(only.clone(), g, ranked);
                 }
             }
