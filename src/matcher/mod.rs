@@ -370,12 +370,18 @@ impl Matcher {
             if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words || b.former.is_some()) {
                 break;
             }
-            let Some((text, penalty)) =
-                (if i == 0 { Some((cleaned.clone(), 1.0)) } else { self.variants(&cleaned).into_iter().nth(i).map(|(t, p, _)| (t, p)) })
-            else {
+            let Some((text, penalty, whole)) = (if i == 0 {
+                Some((cleaned.clone(), 1.0, false))
+            } else {
+                self.variants(&cleaned).into_iter().nth(i).map(|r| (r.text, r.penalty, r.whole))
+            }) else {
                 break;
             };
             let sc = self.score_text(&text, None);
+            // (A clause moved to the past has words of its own: "…prodolzhayu rabotat…".)
+            if whole && (sc.unknown > 0 || sc.read == 0 || sc.former.is_some()) {
+                continue;
+            }
             let top = sc.top() * penalty;
             // Another reading replaces the text as typed only when it reads as many of its words, or
             // leaves fewer of them unknown
@@ -396,7 +402,7 @@ impl Matcher {
     pub fn explain(&self, query: &str) -> String {
         let cleaned = self.expand_phrases(normalize::clean(query));
         let mut out = String::new();
-        for (text, penalty, how) in self.variants(&cleaned) {
+        for score::Reading { text, penalty, how, .. } in self.variants(&cleaned) {
             let mut trace = Trace::default();
             let sc = self.score_text(&text, Some(&mut trace));
             out.push_str(&format!("reading {text:?} ({how}, x{penalty})\n"));
@@ -575,6 +581,14 @@ mod tests {
         assert_eq!(listed("NICU doctor / Neonatologist").as_deref(), Some("2215-2-002"));
         // Within one title the head still leads.
         assert_eq!(listed("Paediatric neurosurgeon").as_deref(), Some("2217-4-001"));
+    }
+
+    #[test]
+    fn an_english_title_in_russian_letters_is_read_only_as_a_whole() {
+        assert_eq!(listed("видео эдитор").as_deref(), Some("3521-3-003"));
+        // A Russian sentence read as English letters loses its cues: no answer from it.
+        assert_ne!(m().match_query("я дочь педиатра").kind, VerdictKind::Listed);
+        assert_eq!(listed("мне 65, пенсионер по возрасту, но продолжаю работать анестезиологом").as_deref(), Some("2212-7-001"));
     }
 
     #[test]

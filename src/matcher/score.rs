@@ -81,6 +81,16 @@ pub(super) struct Scores {
     pub(super) patient_mask: u32,
 }
 
+/// One reading of a query (see [`Matcher::variants`]).
+pub(super) struct Reading {
+    pub text: String,
+    /// Its score is multiplied by this (other readings than as typed are less likely).
+    pub penalty: f32,
+    pub how: &'static str,
+    /// It counts only if it reads every word.
+    pub whole: bool,
+}
+
 impl Scores {
     /// Where the occupation `mask` names stands in the title, smaller is nearer the head: its
     /// segment first (the title comes before what follows a comma), then its place in the
@@ -767,13 +777,14 @@ impl Matcher {
 
     /// The readings of a query worth scoring: as typed, and (for one-script text) the wrong-layout
     /// and transliterated readings.
-    pub(super) fn variants(&self, cleaned: &str) -> Vec<(String, f32, &'static str)> {
-        let mut v = vec![(cleaned.to_string(), 1.0, "as typed")];
+    pub(super) fn variants(&self, cleaned: &str) -> Vec<Reading> {
+        let reading = |text: String, how: &'static str| Reading { text, penalty: VARIANT_PENALTY, how, whole: false };
+        let mut v = vec![Reading { text: cleaned.to_string(), penalty: 1.0, how: "as typed", whole: false }];
         let lower = cleaned.to_lowercase();
         match normalize::script(&lower) {
             Script::Latin => {
                 if let Some(s) = layout::latin_to_cyrillic(&lower) {
-                    v.push((s, VARIANT_PENALTY, "wrong keyboard layout"));
+                    v.push(reading(s, "wrong keyboard layout"));
                 }
                 // A Latin name of a stack or a platform ("Java", "SAP": context and topic words)
                 // with no Cyrillic reading stays as typed in a transliterated message ("Men
@@ -782,15 +793,20 @@ impl Matcher {
                 let stack = |w: &str| self.context.contains(&normalize::word(w).folded) || word_id(w).is_some_and(|id| self.topic_word[id as usize]);
                 let keep = |w: &str| w.len() >= 3 && stack(w) && translit::latin_to_cyrillic(w).is_some_and(|c| word_id(&c).is_none() && !stack(&c));
                 if let Some(s) = translit::latin_to_cyrillic_keeping(&lower, &keep) {
-                    v.push((s, VARIANT_PENALTY, "transliterated"));
+                    v.push(reading(s, "transliterated"));
                 }
                 if let Some(s) = translit::kazakh_latin_to_cyrillic(&lower, &keep) {
-                    v.push((s, VARIANT_PENALTY, "Kazakh Latin"));
+                    v.push(reading(s, "Kazakh Latin"));
                 }
             }
             Script::Cyrillic => {
                 if let Some(s) = layout::cyrillic_to_latin(&lower) {
-                    v.push((s, VARIANT_PENALTY, "wrong keyboard layout"));
+                    v.push(reading(s, "wrong keyboard layout"));
+                }
+                // An English title in Russian letters ("видео эдитор"): only as a whole, since a
+                // Russian sentence read so loses its cues ("я дочь педиатра" → "pediatra").
+                if let Some(s) = translit::english_in_cyrillic(&lower) {
+                    v.push(Reading { whole: true, ..reading(s, "English in Cyrillic") });
                 }
             }
             _ => {}

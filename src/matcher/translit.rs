@@ -160,6 +160,62 @@ fn transliterate(text: &str, kazakh: bool, keep: &dyn Fn(&str) -> bool) -> Optio
     Some(out)
 }
 
+/// English written in Russian letters, as job titles borrowed from English are typed ("видео
+/// эдитор", "девелопер", "джуниор тестер"): the letters read back the way the loanword was
+/// spelt into Russian (`дж` is j, `э` and `е` are e, `й` and `ы` are y, the signs are dropped).
+/// `None` when the text has no Cyrillic letters.
+pub fn english_in_cyrillic(text: &str) -> Option<String> {
+    if !text.chars().any(crate::lang::is_cyrillic) {
+        return None;
+    }
+    let lower = text.to_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = lower.chars().peekable();
+    while let Some(c) = chars.next() {
+        let latin = match c {
+            'д' if chars.peek() == Some(&'ж') => {
+                chars.next();
+                "j"
+            }
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' | 'ё' | 'э' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' => "i",
+            'й' | 'ы' => "y",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "h",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "sch",
+            'ъ' | 'ь' => "",
+            'ю' => "yu",
+            'я' => "ya",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(latin);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +233,13 @@ mod tests {
         assert_eq!(latin_to_cyrillic("dizainer").unwrap(), "дизайнер");
         assert_eq!(latin_to_cyrillic("neirohirurg").unwrap(), "нейрохирург");
         assert_eq!(latin_to_cyrillic("geriatr").unwrap(), "гериатр");
+    }
+
+    #[test]
+    fn english_loanwords_in_cyrillic() {
+        assert_eq!(english_in_cyrillic("видео эдитор").unwrap(), "video editor");
+        assert_eq!(english_in_cyrillic("Джуниор девелопер").unwrap(), "junior developer");
+        assert_eq!(english_in_cyrillic("video editor"), None);
     }
 
     #[test]
