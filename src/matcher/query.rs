@@ -310,8 +310,11 @@ impl Matcher {
                 if spaced && !gap.chars().any(hard_boundary) && gap.trim().starts_with(['/', '\\']) {
                     q.alt_segs |= seg_bit(seg);
                 }
-                domain = false;
-                place = false;
+            }
+            // (A place or domain ends at a boundary even before any word is kept: "2019–н.в.
+            // Видеомонтажер" — "в." is no place of the title after it.)
+            if boundary {
+                (domain, place) = (false, false);
             }
             // (A marker standing alone before a dash or colon — "Раньше — медсестра" — keeps
             // its clause going past it.)
@@ -714,5 +717,8 @@ mod tests {
         assert_eq!(place("нейрохирург дәрігер ауруханада"), ["ауруханада"]);
         assert_eq!(place("жоғары оқу орнында сабақ беремін"), ["оку", "орнында"]);
         assert!(place("тимлид, команда разработки").is_empty());
+        // A place ends at a boundary, also one before the first word kept ("н.в." — to date).
+        assert!(place("2019–н.в. Видеомонтажер").is_empty());
+        assert_eq!(place("работаю в реанимации"), ["реанимации"]);
     }
 }
