@@ -276,6 +276,8 @@ impl Matcher {
         let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
+        // A word of the text, kept or not ("жұмыс істеймін"), is Kazakh: bare locatives are places.
+        let mut kazakh_text = false;
         let mut prev = String::new();
         let mut prev2 = String::new();
         let mut gap = String::new();
@@ -328,6 +330,7 @@ impl Matcher {
             gap.clear();
 
             let w = normalize::word(raw);
+            kazakh_text |= morph::is_kazakh_signal(&w);
             let cyrillic = cyrillic_cue_reading(&w.folded);
             let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
             // (Any word an occupation's name holds: brands and employers are none.)
@@ -563,7 +566,7 @@ impl Matcher {
         }
         // (A workplace noun with the possessive of a compound — "нәрестелер бөлімі", a newborn
         // ward — is a place in any case.)
-        mark_kazakh_places(&mut q.toks, |folded: &str| {
+        mark_kazakh_places(&mut q.toks, kazakh_text, |folded: &str| {
             morph::kazakh_third_possessive_bases(folded).any(|base| self.context.contains(base) && !self.qualifiers.contains(base))
         });
         q
@@ -624,8 +627,7 @@ pub(super) fn seg_bit(seg: u8) -> u32 {
 
 /// Kazakh has no "в/на": a workplace is a noun in the locative ("балалар ауруханасында" — in a
 /// children's hospital), with the words that modify it before it. Those words are a place.
-fn mark_kazakh_places(toks: &mut [Tok], workplace_possessed: impl Fn(&str) -> bool) {
-    let kazakh_text = toks.iter().any(|t| morph::is_kazakh_signal(&t.word));
+fn mark_kazakh_places(toks: &mut [Tok], kazakh_text: bool, workplace_possessed: impl Fn(&str) -> bool) {
     for i in 0..toks.len() {
         let folded = &toks[i].word.folded;
         let seg = toks[i].seg;
@@ -719,6 +721,8 @@ mod tests {
         assert!(place("тимлид, команда разработки").is_empty());
         // A place ends at a boundary, also one before the first word kept ("н.в." — to date).
         assert!(place("2019–н.в. Видеомонтажер").is_empty());
+        // Kazakh words dropped as filler still make the text Kazakh.
+        assert_eq!(place("Бактериолог болып зертханада жұмыс істеймін"), ["зертханада"]);
         assert_eq!(place("работаю в реанимации"), ["реанимации"]);
     }
 }
