@@ -592,6 +592,13 @@ mod tests {
     }
 
     #[test]
+    fn a_doctor_of_a_workplace_is_its_specialist_a_worker_there_is_asked_about() {
+        assert_eq!(listed("Работаю врачом в реанимации, даю наркоз при операциях").as_deref(), Some("2212-7-001"));
+        assert_eq!(m().match_query("работаю в реанимации").kind, VerdictKind::Unsure);
+        assert_eq!(m().match_query("медсестра в реанимации").kind, VerdictKind::NotListed);
+    }
+
+    #[test]
     fn a_verb_of_doing_the_work_answers_a_one_profession_question() {
         assert_eq!(listed("монтирую рилсы и тиктоки для блогеров").as_deref(), Some("3521-3-003"));
         assert_eq!(listed("админю линукс-сервера в хостинге").as_deref(), Some("2522-0-003"));

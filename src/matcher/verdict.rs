@@ -245,11 +245,13 @@ impl Matcher {
         }
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
         // (Not when a generic word names the occupation outside the place: "онкогинеколог в НИИ
-        // онкологии".)
+        // онкологии", "работаю врачом в реанимации" — a doctor of the place is its specialist.)
+        let generic_of_top = gg.zip(ranked.first()).is_some_and(|(gi, top)| self.generic_codes[gi as usize].contains(&top.code));
         if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)])
             && l1 >= QUESTION_MIN
             && n < NOT_LISTED_MIN
             && !(g >= GENERIC_MIN && sc.generic_named)
+            && !(g >= UNSURE_MIN && sc.generic_named && generic_of_top)
         {
             let cands: Vec<Candidate> = ranked.into_iter().filter(|c| c.score + WEAK_SPREAD >= l1 && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).collect();
             return Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak };
