@@ -611,6 +611,9 @@ mod tests {
     #[test]
     fn a_past_tense_clause_is_the_past_only_beside_work_named_now() {
         assert_eq!(listed("was a nurse for 5 years, now a practising OB-GYN").as_deref(), Some("2214-8-001"));
+        // The writer as the subject of a new clause ends the past one.
+        assert_eq!(listed("I was formerly a nurse and I am a neonatologist now").as_deref(), Some("2215-2-002"));
+        assert_ne!(m().match_query("Formerly I was a pediatrician").kind, VerdictKind::Listed);
         assert_ne!(m().match_query("Работала педиатром 10 лет, сейчас таксист").kind, VerdictKind::Listed);
         // A CV's past tense, or a move, leaves the job the writer's.
         assert_eq!(listed("Работала педиатром 10 лет, сейчас в Алматы").as_deref(), Some("2215-1-001"));

@@ -390,7 +390,9 @@ impl Matcher {
                 // "не только", "not only": no negation.
                 negated = false;
                 continue;
-            } else if self.cues.contrasts.contains(&w.folded) {
+            } else if self.cues.contrasts.contains(&w.folded) || (former && former_words > 0 && cue(&self.cues.writer_subjects)) {
+                // (The writer as the subject of a new clause ends a past one too: "I have
+                // formerly been a web developer and I am an architect now".)
                 (negated, former) = (false, false);
                 past_closed |= past_from.is_some();
                 current_closed |= current_named;
