@@ -356,7 +356,7 @@ impl Matcher {
 
     /// Answers one query.
     pub fn match_query(&self, query: &str) -> Verdict {
-        let cleaned = self.expand_phrases(normalize::clean(query));
+        let cleaned = self.expand_phrases(normalize::drop_web_names(&normalize::clean(query)).into_owned());
         if let Some(v) = self.match_code(&cleaned) {
             return v;
         }
@@ -400,7 +400,7 @@ impl Matcher {
     /// which phrases claim it), unknown — and how it was matched (exact, stem, typo with its
     /// similarity); the phrases reached; then the verdict and the best competitor.
     pub fn explain(&self, query: &str) -> String {
-        let cleaned = self.expand_phrases(normalize::clean(query));
+        let cleaned = self.expand_phrases(normalize::drop_web_names(&normalize::clean(query)).into_owned());
         let mut out = String::new();
         for score::Reading { text, penalty, how, .. } in self.variants(&cleaned) {
             let mut trace = Trace::default();
@@ -536,6 +536,8 @@ mod tests {
         assert_eq!(listed("35213003").as_deref(), Some("3521-3-003"));
         assert_eq!(listed("children's book illustrator").as_deref(), Some("2651-3-004"));
         assert_eq!(m().match_query("need to book a pediatrician for my son").reason, Reason::Request);
+        // A website is an employer's name: "Booking.com" books nothing.
+        assert_eq!(listed("Frontend Developer (React) — Booking.com — Amsterdam").as_deref(), Some("2512-2-001"));
         // A patient makes a request whoever writes it; "I'm" describes the writer.
         assert_eq!(m().match_query("I need a pediatrician for my son").reason, Reason::Request);
         assert_eq!(m().match_query("мне нужен гинеколог для жены").reason, Reason::Request);

@@ -28,6 +28,44 @@ pub fn clean(raw: &str) -> String {
     out
 }
 
+/// Top-level domains of the sites people name as employers ("Booking.com", "Kaspi.kz",
+/// "hh.ru"). (Not `.net` or `.js`: "ASP.NET" and "Node.js" are stacks.)
+const WEB_DOMAINS: [&str; 14] = ["com", "kz", "ru", "uz", "kg", "tj", "by", "ua", "io", "org", "ai", "dev", "app", "co"];
+
+/// The text with each web address ("Booking.com", "www.kaspi.kz") replaced by a comma: a site
+/// is an employer's name, and its words ("booking") must not read as words of the message.
+pub fn drop_web_names(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('.') {
+        return text.into();
+    }
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut at = 0;
+    while at < text.len() {
+        let Some(from) = text[at..].find(name_char).map(|i| at + i) else { break };
+        let to = text[from..].find(|c: char| !name_char(c)).map_or(text.len(), |i| from + i);
+        let run = text[from..to].trim_end_matches('.');
+        let site = run.rsplit_once('.').is_some_and(|(name, tld)| {
+            !name.is_empty() && name.chars().any(|c| c.is_ascii_alphabetic()) && WEB_DOMAINS.contains(&tld.to_ascii_lowercase().as_str())
+        });
+        out.push_str(&text[at..from]);
+        if site {
+            out.push(',');
+            out.push_str(&text[from + run.len()..to]);
+            changed = true;
+        } else {
+            out.push_str(&text[from..to]);
+        }
+        at = to;
+    }
+    if !changed {
+        return text.into();
+    }
+    out.push_str(&text[at..]);
+    out.into()
+}
+
 /// Unicode format characters (category Cf) that survive NFKC: zero-width joiners and spaces,
 /// bidi marks and overrides, the BOM, soft hyphen, word joiner.
 fn is_format(c: char) -> bool {
@@ -146,6 +184,14 @@ pub fn script(text: &str) -> Script {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_names_are_dropped() {
+        assert_eq!(drop_web_names("Frontend Developer — Booking.com — Amsterdam"), "Frontend Developer — , — Amsterdam");
+        assert_eq!(drop_web_names("iOS, www.kaspi.kz."), "iOS, ,.");
+        assert_eq!(drop_web_names("Java (hh.ru)!"), "Java (,)!");
+        assert_eq!(drop_web_names("ASP.NET и Node.js, г. Алматы"), "ASP.NET и Node.js, г. Алматы");
+    }
 
     #[test]
     fn clean_strips_controls_and_marks() {
