@@ -304,6 +304,9 @@ pub struct Lexicon {
     pub place_markers: PerLang,
     /// Articles ("at a plant"): they keep a place or domain going where another stopword ends it.
     pub determiners: PerLang,
+    /// Conjunctions joining two nouns of one place or domain ("отделение анестезиологии и
+    /// реанимации"): they keep it going too.
+    pub place_joiners: PerLang,
     /// Prepositions after which a word narrows the occupation's domain ("по поварскому делу").
     pub domain_markers: PerLang,
     /// Endings of words that name a person's occupation (`-ист`, `-olog`, `-шы`): an unknown word
@@ -491,6 +494,8 @@ struct RawLexicon {
     place_markers: PerLang,
     #[serde(default)]
     determiners: PerLang,
+    #[serde(default)]
+    place_joiners: PerLang,
     #[serde(default)]
     agent_endings: PerLang,
     #[serde(default)]
@@ -901,6 +906,7 @@ impl Catalog {
             domain_markers: rl.domain_markers,
             place_markers: rl.place_markers,
             determiners: rl.determiners,
+            place_joiners: rl.place_joiners,
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
             compound_heads: rl.compound_heads,

@@ -67,6 +67,7 @@ impl Matcher {
             domain_markers: folded_set(&lex.domain_markers),
             place_markers: folded_set(&lex.place_markers),
             determiners: folded_set(&lex.determiners),
+            place_joiners: folded_set(&lex.place_joiners),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
             compound_heads: HashSet::default(),

@@ -269,6 +269,8 @@ pub struct Matcher {
     place_markers: HashSet<String>,
     /// Folded determiners (see `Lexicon::determiners`).
     determiners: HashSet<String>,
+    /// Folded conjunctions that keep a place going (see `Lexicon::place_joiners`).
+    place_joiners: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
     /// Stems of listed specialties whose compounds are subspecialties (see
@@ -598,6 +600,10 @@ mod tests {
         assert_eq!(listed("Работаю врачом в реанимации, даю наркоз при операциях").as_deref(), Some("2212-7-001"));
         assert_eq!(m().match_query("работаю в реанимации").kind, VerdictKind::Unsure);
         assert_eq!(m().match_query("медсестра в реанимации").kind, VerdictKind::NotListed);
+        // …and only a doctor of that place: the doctor word in another clause names no place.
+        assert_ne!(m().match_query("работаю врачом скорой, вожу в реанимацию").kind, VerdictKind::Listed);
+        // "и" keeps a place going: a nurse of the anaesthesiology and reanimation ward.
+        assert_eq!(m().match_query("медсестра в отделении анестезиологии и реанимации").kind, VerdictKind::NotListed);
     }
 
     #[test]

@@ -513,8 +513,9 @@ impl Matcher {
             for w in self.expand(raw, w) {
                 if self.is_filler(&w) {
                     // Another preposition ends a domain or a place; an article does not ("at a
-                    // generic-drug plant").
-                    if !self.determiners.contains(&w.folded) {
+                    // generic-drug plant"), nor "и" joining two of its nouns ("в отделении
+                    // анестезиологии и реанимации").
+                    if !self.determiners.contains(&w.folded) && !self.place_joiners.contains(&w.folded) {
                         (domain, place) = (false, false);
                     }
                     continue;

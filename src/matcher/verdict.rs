@@ -246,7 +246,12 @@ impl Matcher {
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
         // (Not when a generic word names the occupation outside the place: "онкогинеколог в НИИ
         // онкологии", "работаю врачом в реанимации" — a doctor of the place is its specialist.)
-        let generic_of_top = gg.zip(ranked.first()).is_some_and(|(gi, top)| self.generic_codes[gi as usize].contains(&top.code));
+        // (The doctor word and the place in one clause: not "работаю врачом, но не в реанимации".)
+        let generic_of_top = gg.zip(ranked.first()).is_some_and(|(gi, top)| {
+            let segs = |m: u32| (0..sc.segs.len()).filter(move |j| m & (1 << j) != 0).map(|j| sc.segs[j]);
+            let place = sc.listed_mask[self.index_of(&top.code)];
+            self.generic_codes[gi as usize].contains(&top.code) && segs(place).chain(segs(sc.generic_mask)).collect::<HashSet<_>>().len() == 1
+        });
         if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)])
             && l1 >= QUESTION_MIN
             && n < NOT_LISTED_MIN
