@@ -622,6 +622,8 @@ mod tests {
         // The writer as the subject of a new clause ends the past one.
         assert_eq!(listed("I was formerly a nurse and I am a neonatologist now").as_deref(), Some("2215-2-002"));
         assert_ne!(m().match_query("Formerly I was a pediatrician").kind, VerdictKind::Listed);
+        // A past marker closing its clause makes the words before it the past.
+        assert_ne!(m().match_query("графический дизайнер раньше, сейчас повар").kind, VerdictKind::Listed);
         assert_ne!(m().match_query("Работала педиатром 10 лет, сейчас таксист").kind, VerdictKind::Listed);
         // A CV's past tense, or a move, leaves the job the writer's.
         assert_eq!(listed("Работала педиатром 10 лет, сейчас в Алматы").as_deref(), Some("2215-1-001"));

@@ -422,7 +422,13 @@ impl Matcher {
                 // architect") opens the past.
                 (current_named, current_closed) = (current_named || names_work, false);
             } else if cue(&self.cues.former) && !self.cues.ago.contains(&was) {
-                (former, former_words) = (true, 0);
+                // "Графический дизайнер раньше, сейчас повар": closing its clause, the marker
+                // makes the words before it the past, as "ago" does.
+                if !first_clause(&text[end..]).chars().any(normalize::is_word_char) && !q.toks.is_empty() {
+                    q.move_to_former(q.seg_start(seg));
+                } else {
+                    (former, former_words) = (true, 0);
+                }
                 continue;
             } else if self.cues.ago_markers.contains(&w.folded) || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was)) {
                 let clause = first_clause(&text[end..]);
