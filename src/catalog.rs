@@ -261,6 +261,11 @@ pub struct Lexicon {
     /// "Ago" ("10 лет назад", "years ago", and "бұрын" after a time word): what follows is the
     /// writer's past, unless the clause says the work began then (see `work_began`).
     pub ago_markers: PerLang,
+    /// A work history's "to date" ("2019–н.в.", "по настоящее время", "2020–present"): beside
+    /// it, an entry whose years are closed ("2015–2019", "до 2020") is a past job.
+    pub to_date: PerLang,
+    /// Words before a year that close a range ("до 2020", "с 2015 по 2019", "until 2019").
+    pub range_ends: PerLang,
     /// Prefixes of a past job joined by a hyphen ("ex-pediatrician", "экс-видеомонтажер"); before
     /// anything but an occupation ("ex-Kaspi") they name an employer.
     pub former_prefixes: PerLang,
@@ -456,6 +461,10 @@ struct RawLexicon {
     ago: PerLang,
     #[serde(default)]
     ago_markers: PerLang,
+    #[serde(default)]
+    to_date: PerLang,
+    #[serde(default)]
+    range_ends: PerLang,
     #[serde(default)]
     former_prefixes: PerLang,
     #[serde(default)]
@@ -887,6 +896,8 @@ impl Catalog {
             current: rl.current,
             ago: rl.ago,
             ago_markers: rl.ago_markers,
+            to_date: rl.to_date,
+            range_ends: rl.range_ends,
             former_prefixes: rl.former_prefixes,
             work_began: rl.work_began,
             past_verbs: rl.past_verbs,

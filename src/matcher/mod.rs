@@ -622,6 +622,11 @@ mod tests {
         // The writer as the subject of a new clause ends the past one.
         assert_eq!(listed("I was formerly a nurse and I am a neonatologist now").as_deref(), Some("2215-2-002"));
         assert_ne!(m().match_query("Formerly I was a pediatrician").kind, VerdictKind::Listed);
+        // A work history: beside an entry running to date, one whose years are closed is past.
+        assert_ne!(m().match_query("2019–н.в. водитель, 2015–2019 врач-педиатр").kind, VerdictKind::Listed);
+        assert_eq!(listed("2016–2020: QA engineer; 2020–present: backend developer").as_deref(), Some("2512-1-007"));
+        // Closed years alone are just a CV's dates.
+        assert_eq!(listed("педиатр, 2015–2019").as_deref(), Some("2215-1-001"));
         // A past marker closing its clause makes the words before it the past.
         assert_ne!(m().match_query("графический дизайнер раньше, сейчас повар").kind, VerdictKind::Listed);
         assert_ne!(m().match_query("Работала педиатром 10 лет, сейчас таксист").kind, VerdictKind::Listed);

@@ -58,7 +58,12 @@ impl Query {
 
     /// Moves the words from `from` on into the clauses about the past (see `former`).
     fn move_to_former(&mut self, from: usize) {
-        for t in self.remove(from..self.toks.len()) {
+        self.range_to_former(from..self.toks.len());
+    }
+
+    /// Moves the words of `range` to `former`.
+    fn range_to_former(&mut self, range: std::ops::Range<usize>) {
+        for t in self.remove(range) {
             self.former.push_str(&t.word.folded);
             self.former.push(' ');
         }
@@ -103,6 +108,8 @@ pub(super) struct Cues {
     pub current: HashSet<String>,
     pub ago: HashSet<String>,
     pub ago_markers: HashSet<String>,
+    pub to_date: HashSet<String>,
+    pub range_ends: HashSet<String>,
     pub former_prefixes: HashSet<String>,
     pub work_began: HashSet<String>,
     pub past_verbs: HashSet<String>,
@@ -125,7 +132,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 25] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 27] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -135,6 +142,8 @@ impl Cues {
             (&mut c.current, &lex.current),
             (&mut c.ago, &lex.ago),
             (&mut c.ago_markers, &lex.ago_markers),
+            (&mut c.to_date, &lex.to_date),
+            (&mut c.range_ends, &lex.range_ends),
             (&mut c.former_prefixes, &lex.former_prefixes),
             (&mut c.work_began, &lex.work_began),
             (&mut c.past_verbs, &lex.past_verbs),
@@ -276,6 +285,12 @@ impl Matcher {
         let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
+        // A work history (see `Lexicon::to_date`): where each entry's words begin (entries are
+        // split by ";", ",", "|" and new lines), the entries whose years close a range, those
+        // running to date, and whether the current entry has named a year.
+        let mut entry_starts = vec![0usize];
+        let (mut closed_entries, mut to_date_entries) = (0u64, 0u64);
+        let mut year_in_entry = false;
         // A word of the text, kept or not ("жұмыс істеймін"), is Kazakh: bare locatives are places.
         let mut kazakh_text = false;
         let mut prev = String::new();
@@ -327,6 +342,11 @@ impl Matcher {
             // employer ("ex-Kaspi").
             let ex_before = std::mem::take(&mut ex_pending) && gap == "-";
             negated &= !boundary;
+            if gap.contains([';', ',', '|', '\n']) {
+                entry_starts.push(q.toks.len());
+                year_in_entry = false;
+            }
+            let dash_before = gap.contains(['-', '–', '—']);
             gap.clear();
 
             let w = normalize::word(raw);
@@ -344,6 +364,23 @@ impl Matcher {
             let pair = format!("{prev} {}", w.folded);
             let was = std::mem::replace(&mut prev, w.folded.clone());
             let was2 = std::mem::replace(&mut prev2, was.clone());
+            let entry_bit = 1u64 << (entry_starts.len() - 1).min(63);
+            let year = raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()) && (raw.starts_with("19") || raw.starts_with("20"));
+            if year && ((year_in_entry && dash_before) || self.cues.range_ends.contains(&was)) {
+                closed_entries |= entry_bit;
+            }
+            year_in_entry |= year;
+            // (The marker is no word of the query: "present" is no presenter.)
+            if self.cues.to_date.contains(&pair) {
+                to_date_entries |= entry_bit;
+                if q.toks.last().is_some_and(|t| t.word.folded == was) {
+                    q.toks.pop();
+                }
+                continue;
+            } else if self.cues.to_date.contains(&w.folded) {
+                to_date_entries |= entry_bit;
+                continue;
+            }
             // "Я жена программиста", "I'm the wife of a surgeon": whose job follows is not the
             // writer's. (A pronoun that is the writer as subject: not "мой муж".)
             let writer = |x: &str| self.cues.self_pronouns.contains(x) && self.cues.subjects.contains(x);
@@ -544,6 +581,18 @@ impl Matcher {
                 }
             }
             q.request_free |= asks && q.toks.len() == kept;
+        }
+        // "2019–н.в. водитель, 2015–2019 врач-педиатр": beside an entry running to date, one whose
+        // years are closed is a past job.
+        if to_date_entries != 0 {
+            let past = closed_entries & !to_date_entries;
+            for e in (0..entry_starts.len()).rev().filter(|&e| past & (1u64 << e.min(63)) != 0) {
+                let from = entry_starts[e].min(q.toks.len());
+                let to = entry_starts.get(e + 1).map_or(q.toks.len(), |&t| t.min(q.toks.len()));
+                if from < to {
+                    q.range_to_former(from..to);
+                }
+            }
         }
         // (An employer asks for someone whatever else the message says: "we hire web developers,
         // can they get residence?")
