@@ -640,12 +640,19 @@ mod tests {
         for q in [
             "Now I drive a taxi. Before that I was a software architect",
             "Была онкологом, сейчас на пенсии",
+            // Retirement now, with no past tense at all.
+            "педиатр, сейчас на пенсии",
             "Супруг работал эндокринологом, сейчас не работает",
             // A diploma is what someone trained as, not the work now.
             "Диплом: инженер-технолог фармацевтического производства. Сейчас: заведующая аптекой",
         ] {
             assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
         }
+    }
+
+    #[test]
+    fn a_working_pensioner_works() {
+        assert_eq!(listed("работающий пенсионер, врач-гематолог").as_deref(), Some("2211-7-002"));
     }
 
     #[test]

@@ -450,7 +450,8 @@ impl Matcher {
                 former = false;
                 // "Была медсестрой 5 лет, сейчас акушер-гинеколог": the past verb's clause is the
                 // past when this one names work of its own.
-                let names_work = self.clause_names_work(&text[end..]);
+                // (A word of going on working names work itself: "работающий пенсионер".)
+                let names_work = self.cues.work_began.contains(&w.folded) || self.clause_names_work(&text[end..]);
                 if let Some(from) = past_from.filter(|_| past_closed && names_work) {
                     q.move_to_former(from);
                     past_from = None;
@@ -659,6 +660,10 @@ impl Matcher {
     /// "сейчас живу в Алматы".
     fn clause_names_work(&self, rest: &str) -> bool {
         normalize::words(first_clause(rest)).into_iter().any(|w| {
+            // (Retirement names no work: "педиатр, сейчас на пенсии" — see `retired_seg`.)
+            if self.cues.no_work.contains(&w.folded) {
+                return false;
+            }
             // ("сейчас не работаю": no work now is news of the present too.)
             if self.cues.negations.contains(&w.folded) {
                 return true;
