@@ -312,6 +312,9 @@ pub struct Lexicon {
     /// Conjunctions joining two nouns of one place or domain ("отделение анестезиологии и
     /// реанимации"): they keep it going too.
     pub place_joiners: PerLang,
+    /// Nouns of a ward or department whose complement is a place ("медсестра отделения
+    /// анестезиологии", "Department of Oncology, nurse").
+    pub ward_nouns: PerLang,
     /// Prepositions after which a word narrows the occupation's domain ("по поварскому делу").
     pub domain_markers: PerLang,
     /// Endings of words that name a person's occupation (`-ист`, `-olog`, `-шы`): an unknown word
@@ -505,6 +508,8 @@ struct RawLexicon {
     determiners: PerLang,
     #[serde(default)]
     place_joiners: PerLang,
+    #[serde(default)]
+    ward_nouns: PerLang,
     #[serde(default)]
     agent_endings: PerLang,
     #[serde(default)]
@@ -918,6 +923,7 @@ impl Catalog {
             place_markers: rl.place_markers,
             determiners: rl.determiners,
             place_joiners: rl.place_joiners,
+            ward_nouns: rl.ward_nouns,
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
             compound_heads: rl.compound_heads,

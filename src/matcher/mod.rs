@@ -271,6 +271,8 @@ pub struct Matcher {
     determiners: HashSet<String>,
     /// Folded conjunctions that keep a place going (see `Lexicon::place_joiners`).
     place_joiners: HashSet<String>,
+    /// Stems of ward nouns (see `Lexicon::ward_nouns`).
+    ward_nouns: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
     /// Stems of listed specialties whose compounds are subspecialties (see
@@ -604,6 +606,11 @@ mod tests {
         assert_ne!(m().match_query("работаю врачом скорой, вожу в реанимацию").kind, VerdictKind::Listed);
         // "и" keeps a place going: a nurse of the anaesthesiology and reanimation ward.
         assert_eq!(m().match_query("медсестра в отделении анестезиологии и реанимации").kind, VerdictKind::NotListed);
+        // What follows a ward noun is its place ("of" in English): the ward's, not the writer's.
+        for q in ["медсестра отделения анестезиологии и реанимации", "Department of Anesthesiology and Reanimation, nurse"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
+        assert_eq!(listed("врач отделения реанимации").as_deref(), Some("2212-7-001"));
     }
 
     #[test]

@@ -555,6 +555,11 @@ impl Matcher {
                 None => {}
             }
             for w in self.expand(raw, w) {
+                if w.folded == "of" && !place && q.toks.last().is_some_and(|t| self.ward_nouns.contains(&self.morph.stem(&t.word))) {
+                    (domain, place) = (false, true);
+                    place_start = q.toks.len();
+                    continue;
+                }
                 if self.is_filler(&w) {
                     // Another preposition ends a domain or a place; an article does not ("at a
                     // generic-drug plant"), nor "и" joining two of its nouns ("в отделении
@@ -578,7 +583,15 @@ impl Matcher {
                     if doing {
                         q.doing_mask |= 1 << q.toks.len();
                     }
+                    // What follows a ward noun is its place ("медсестра отделения анестезиологии
+                    // и реанимации"): the ward's, not the writer's occupation. (In English only
+                    // after "of": "department secretary" is a secretary.)
+                    let ward = !place && !w.folded.is_ascii() && self.ward_nouns.contains(&self.morph.stem(&w));
                     q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
+                    if ward {
+                        (domain, place) = (false, true);
+                        place_start = q.toks.len();
+                    }
                 }
             }
             q.request_free |= asks && q.toks.len() == kept;
