@@ -585,6 +585,8 @@ mod tests {
         // The head of "NICU doctor" (intensive care) would decide between two specialties named
         // in one title; after a slash the second title names the same work on its own.
         assert_eq!(listed("NICU doctor / Neonatologist").as_deref(), Some("2215-2-002"));
+        // Another name for a past job is the past too.
+        assert_ne!(m().match_query("formerly a NICU doctor / Neonatologist, now a nanny").kind, VerdictKind::Listed);
         // Within one title the head still leads.
         assert_eq!(listed("Paediatric neurosurgeon").as_deref(), Some("2217-4-001"));
     }

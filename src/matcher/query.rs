@@ -322,9 +322,11 @@ impl Matcher {
                     _ => {}
                 }
             }
+            // A spaced slash opens another name for the same work ("NICU doctor / Neonatologist").
+            let alternative = boundary && spaced && !gap.chars().any(hard_boundary) && gap.trim().starts_with(['/', '\\']);
             if boundary && !q.toks.is_empty() {
                 seg = seg.saturating_add(1);
-                if spaced && !gap.chars().any(hard_boundary) && gap.trim().starts_with(['/', '\\']) {
+                if alternative {
                     q.alt_segs |= seg_bit(seg);
                 }
             }
@@ -335,7 +337,9 @@ impl Matcher {
             }
             // (A marker standing alone before a dash or colon — "Раньше — медсестра" — keeps
             // its clause going past it.)
-            former &= !boundary || former_words == 0;
+            // (…nor does another name for the same past job: "formerly a NICU doctor /
+            // Neonatologist, now a nanny".)
+            former &= !boundary || former_words == 0 || alternative;
             past_closed |= boundary && past_from.is_some();
             current_closed |= boundary && current_named;
             // "ex-" before an occupation is a past job ("ex-pediatrician"); before a name, an
