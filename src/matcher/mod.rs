@@ -660,6 +660,15 @@ mod tests {
     }
 
     #[test]
+    fn a_relative_s_job_beside_the_writer_s_own_past_is_not_the_answer() {
+        for q in ["раньше был поваром, а жена у меня педиатр", "Formerly an accountant; my wife is a pediatrician now"] {
+            assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
+        }
+        // …unless the message asks about the relative.
+        assert_eq!(listed("раньше был поваром, а жена у меня педиатр — она подходит?").as_deref(), Some("2215-1-001"));
+    }
+
+    #[test]
     fn a_working_pensioner_works() {
         assert_eq!(listed("работающий пенсионер, врач-гематолог").as_deref(), Some("2211-7-002"));
     }

@@ -407,6 +407,8 @@ impl Matcher {
             if cue(&self.cues.spouses) {
                 relative_seg = Some(seg);
                 relative_from.get_or_insert(q.seg_start(seg));
+                // (The writer's own past told before: "раньше был поваром, а жена у меня педиатр".)
+                writer_speaks |= !former && !q.former.is_empty();
             }
             // The writer as the subject of a clause of their own, and a question about someone
             // else ("он подходит?", "will he qualify?").
