@@ -719,7 +719,10 @@ fn mark_kazakh_places(toks: &mut [Tok], kazakh_text: bool, workplace_possessed: 
         // A workplace noun with the possessive heading its segment ("жаңа туған нәрестелер
         // бөлімі" — a newborn ward): the whole noun phrase is the place.
         let locative = morph::kazakh_locative(folded, kazakh_text);
-        if locative.is_none() && kazakh_text && i > 0 && toks.get(i + 1).is_none_or(|t| t.seg != seg) && workplace_possessed(folded) {
+        // …or in the genitive before the person it is the ward of ("реанимация бөлімінің
+        // мейірбикесі" — the reanimation ward's nurse).
+        let genitive = ["нын", "нин"].iter().any(|g| folded.strip_suffix(g).is_some_and(&workplace_possessed));
+        if locative.is_none() && kazakh_text && i > 0 && (toks.get(i + 1).is_none_or(|t| t.seg != seg) || genitive) && (genitive || workplace_possessed(folded)) {
             for t in toks[..=i].iter_mut().rev().take_while(|t| t.seg == seg) {
                 t.place = true;
             }
@@ -805,6 +808,8 @@ mod tests {
         assert!(place("2019–н.в. Видеомонтажер").is_empty());
         // Kazakh words dropped as filler still make the text Kazakh.
         assert_eq!(place("Бактериолог болып зертханада жұмыс істеймін"), ["зертханада"]);
+        // A ward in the genitive before its worker ("the reanimation ward's nurse").
+        assert_eq!(place("реанимация бөлімінің мейірбикесі"), ["реанимация", "болиминин"]);
         assert_eq!(place("работаю в реанимации"), ["реанимации"]);
     }
 }
