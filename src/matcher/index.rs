@@ -68,7 +68,7 @@ impl Matcher {
             place_markers: folded_set(&lex.place_markers),
             determiners: folded_set(&lex.determiners),
             place_joiners: folded_set(&lex.place_joiners),
-            ward_nouns: HashSet::default(),
+            ward_nouns: folded_set(&lex.ward_nouns),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
             compound_heads: HashSet::default(),
@@ -112,7 +112,6 @@ impl Matcher {
                 [m.morph.stem(&w), w.folded]
             })
             .collect();
-        m.ward_nouns = lex.ward_nouns.iter().map(|(_, w)| m.morph.stem(&normalize::word(w))).collect();
         m.compound_heads = lex.compound_heads.iter().map(|(_, w)| m.morph.stem(&normalize::word(w))).collect();
         let mut terms = Vec::new();
         fn term(text: &str, target: Target) -> Term<'_> {

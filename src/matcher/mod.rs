@@ -271,7 +271,7 @@ pub struct Matcher {
     determiners: HashSet<String>,
     /// Folded conjunctions that keep a place going (see `Lexicon::place_joiners`).
     place_joiners: HashSet<String>,
-    /// Stems of ward nouns (see `Lexicon::ward_nouns`).
+    /// Folded ward nouns, every inflection listed (see `Lexicon::ward_nouns`).
     ward_nouns: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,

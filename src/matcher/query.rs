@@ -561,7 +561,7 @@ impl Matcher {
                 None => {}
             }
             for w in self.expand(raw, w) {
-                if w.folded == "of" && !place && q.toks.last().is_some_and(|t| self.ward_nouns.contains(&self.morph.stem(&t.word))) {
+                if w.folded == "of" && !place && q.toks.last().is_some_and(|t| self.ward_nouns.contains(&t.word.folded)) {
                     (domain, place) = (false, true);
                     place_start = q.toks.len();
                     continue;
@@ -592,7 +592,7 @@ impl Matcher {
                     // What follows a ward noun is its place ("медсестра отделения анестезиологии
                     // и реанимации"): the ward's, not the writer's occupation. (In English only
                     // after "of": "department secretary" is a secretary.)
-                    let ward = !place && !w.folded.is_ascii() && self.ward_nouns.contains(&self.morph.stem(&w));
+                    let ward = !place && !w.folded.is_ascii() && self.ward_nouns.contains(&w.folded);
                     q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
                     if ward {
                         (domain, place) = (false, true);
