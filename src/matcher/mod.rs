@@ -49,6 +49,8 @@ pub const TIE: f32 = 0.02;
 /// Wrong-layout and transliterated readings score a little less than the text as typed, so a real
 /// word is never outvoted by an accidental reading of it.
 pub const VARIANT_PENALTY: f32 = 0.97;
+/// At most this many words are read as an English title typed in Russian letters.
+pub const ENGLISH_TITLE_WORDS: usize = 4;
 /// Seniority, stack and similar qualifier words weigh this fraction of a normal word.
 pub const QUALIFIER_WEIGHT: f32 = 0.2;
 /// At most this many candidates in a clarifying question.

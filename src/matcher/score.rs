@@ -804,8 +804,10 @@ impl Matcher {
                     v.push(reading(s, "wrong keyboard layout"));
                 }
                 // An English title in Russian letters ("видео эдитор"): only as a whole, since a
-                // Russian sentence read so loses its cues ("я дочь педиатра" → "pediatra").
-                if let Some(s) = translit::english_in_cyrillic(&lower) {
+                // Russian sentence read so loses its cues ("я дочь педиатра" → "pediatra"), so
+                // only for a title's few words (a sentence never reads whole in English).
+                let title = lower.split(|c: char| !normalize::is_word_char(c)).filter(|w| !w.is_empty()).count() <= ENGLISH_TITLE_WORDS;
+                if let Some(s) = translit::english_in_cyrillic(&lower).filter(|_| title) {
                     v.push(Reading { whole: true, ..reading(s, "English in Cyrillic") });
                 }
             }
