@@ -722,7 +722,8 @@ fn mark_kazakh_places(toks: &mut [Tok], kazakh_text: bool, workplace_possessed: 
         // …or in the genitive before the person it is the ward of ("реанимация бөлімінің
         // мейірбикесі" — the reanimation ward's nurse).
         let genitive = ["нын", "нин"].iter().any(|g| folded.strip_suffix(g).is_some_and(&workplace_possessed));
-        if locative.is_none() && kazakh_text && i > 0 && (toks.get(i + 1).is_none_or(|t| t.seg != seg) || genitive) && (genitive || workplace_possessed(folded)) {
+        let heads_segment = toks.get(i + 1).is_none_or(|t| t.seg != seg) && workplace_possessed(folded);
+        if locative.is_none() && kazakh_text && i > 0 && (heads_segment || genitive) {
             for t in toks[..=i].iter_mut().rev().take_while(|t| t.seg == seg) {
                 t.place = true;
             }
