@@ -367,6 +367,8 @@ impl Matcher {
             return v;
         }
         let mut best: Option<(Scores, f32)> = None;
+        // The readings other than as typed, made once and only when needed.
+        let mut others: Option<std::vec::IntoIter<score::Reading>> = None;
         for i in 0.. {
             // Every word as typed is known exactly, or the text as typed already reads as a
             // confident answer: other readings of it cannot be better.
@@ -376,11 +378,15 @@ impl Matcher {
             if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words || b.former.is_some()) {
                 break;
             }
-            let Some((text, penalty, whole)) =
-                (if i == 0 { Some((cleaned.clone(), 1.0, false)) } else { self.variants(&cleaned).into_iter().nth(i).map(|r| (r.text, r.penalty, r.whole)) })
-            else {
-                break;
+            let next = if i == 0 {
+                Some((cleaned.clone(), 1.0, false))
+            } else {
+                others
+                    .get_or_insert_with(|| self.variants(&cleaned).into_iter().skip(1).collect::<Vec<_>>().into_iter())
+                    .next()
+                    .map(|r| (r.text, r.penalty, r.whole))
             };
+            let Some((text, penalty, whole)) = next else { break };
             let sc = self.score_text(&text, None);
             // (A clause moved to the past has words of its own: "…prodolzhayu rabotat…".)
             if whole && (sc.unknown > 0 || sc.read == 0 || sc.former.is_some()) {

@@ -112,13 +112,14 @@ impl Scores {
     /// head's title ("NICU doctor / Neonatologist"): another name for the same work, so the
     /// head of the first title does not decide between them.
     pub(super) fn named_as_alternative(&self, head: u32, other: u32) -> bool {
-        let core = head & !self.light_mask;
-        if core == 0 {
-            return false;
-        }
-        let x = self.segs[core.trailing_zeros() as usize];
+        let Some(x) = self.segs_of(head & !self.light_mask).next() else { return false };
         let alt_from_head = |y: u16| y > x && (x + 1..=y).all(|s| self.alt_segs & query::seg_bit(s.min(255) as u8) != 0);
-        (0..self.segs.len()).any(|j| other & !self.light_mask & (1 << j) != 0 && alt_from_head(self.segs[j]))
+        self.segs_of(other & !self.light_mask).any(alt_from_head)
+    }
+
+    /// The segment of each word of `mask`, in word order.
+    pub(super) fn segs_of(&self, mask: u32) -> impl Iterator<Item = u16> + '_ {
+        (0..self.segs.len()).filter(move |j| mask & (1 << j) != 0).map(|j| self.segs[j])
     }
 }
 
@@ -256,18 +257,13 @@ impl Matcher {
         sc.words = qwords.iter().filter(|q| !q.qualifier).count();
         sc.latin = toks.iter().all(|t| t.word.folded.is_ascii());
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
-        sc.light_mask = qwords.iter().enumerate().filter(|(_, q)| q.qualifier).fold(0, |m, (j, _)| m | 1 << j);
+        sc.light_mask = word_mask(qwords.iter().map(|q| q.qualifier));
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
         sc.alt_segs = query.alt_segs;
-        sc.place_mask = toks.iter().enumerate().filter(|(_, t)| t.place).fold(0, |m, (j, _)| m | 1 << j);
-        sc.adjective_mask = toks.iter().enumerate().filter(|(_, t)| morph::russian_adjective_shaped(&t.word.folded)).fold(0, |m, (j, _)| m | 1 << j);
+        sc.place_mask = word_mask(toks.iter().map(|t| t.place));
+        sc.adjective_mask = word_mask(toks.iter().map(|t| morph::russian_adjective_shaped(&t.word.folded)));
         // (By each word's stem as read above: "kids" is "kid".)
-        sc.patient_mask = toks
-            .iter()
-            .zip(&qwords)
-            .enumerate()
-            .filter(|(_, (t, q))| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&q.stem))
-            .fold(0, |m, (j, _)| m | 1 << j);
+        sc.patient_mask = word_mask(toks.iter().zip(&qwords).map(|(t, q)| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&q.stem)));
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no
             // "инженер-конструктор").
@@ -825,6 +821,11 @@ pub(super) fn apply_penalty(mut sc: Scores, penalty: f32) -> Scores {
         sc.generic.0 *= penalty;
     }
     sc
+}
+
+/// The query words (bit `j` for word `j`) whose flag is set.
+fn word_mask(flags: impl Iterator<Item = bool>) -> u32 {
+    flags.enumerate().filter(|(_, f)| *f).fold(0, |m, (j, _)| m | 1 << j)
 }
 
 /// A word right after a generic one must read this well to be no object of another trade (see

@@ -248,9 +248,9 @@ impl Matcher {
         // онкологии", "работаю врачом в реанимации" — a doctor of the place is its specialist.)
         // (The doctor word and the place in one clause: not "работаю врачом, но не в реанимации".)
         let generic_of_top = gg.zip(ranked.first()).is_some_and(|(gi, top)| {
-            let segs = |m: u32| (0..sc.segs.len()).filter(move |j| m & (1 << j) != 0).map(|j| sc.segs[j]);
-            let place = sc.listed_mask[self.index_of(&top.code)];
-            self.generic_codes[gi as usize].contains(&top.code) && segs(place).chain(segs(sc.generic_mask)).collect::<HashSet<_>>().len() == 1
+            let mut segs = sc.segs_of(sc.listed_mask[self.index_of(&top.code)] | sc.generic_mask);
+            let first = segs.next();
+            self.generic_codes[gi as usize].contains(&top.code) && first.is_some() && segs.all(|s| Some(s) == first)
         });
         if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)])
             && l1 >= QUESTION_MIN
