@@ -281,6 +281,9 @@ pub struct Lexicon {
     pub no_work: PerLang,
     /// Of `no_work`, the words of retirement: whatever tense the work is told in, it is past.
     pub retirement: PerLang,
+    /// Of `past_verbs`, a diploma: what someone trained as, the past beside any later clause that
+    /// names work, with or without a word of the present.
+    pub diplomas: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -478,6 +481,8 @@ struct RawLexicon {
     no_work: PerLang,
     #[serde(default)]
     retirement: PerLang,
+    #[serde(default)]
+    diplomas: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -908,6 +913,7 @@ impl Catalog {
             past_verbs: rl.past_verbs,
             no_work: rl.no_work,
             retirement: rl.retirement,
+            diplomas: rl.diplomas,
             negations: rl.negations,
             subjects: rl.subjects,
             spouses: rl.spouses,

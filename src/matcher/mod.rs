@@ -916,6 +916,34 @@ mod tests {
     }
 
     #[test]
+    fn a_diploma_beside_work_named_later_is_the_past() {
+        // What someone trained as gives way to the work a later clause names…
+        assert_eq!(listed("Специальность по диплому: экономист; должность: Java-разработчик, 5 лет").as_deref(), Some("2512-1-007"));
+        never_listed(&["Диплом: Педиатрия; должность: медицинский представитель фармкомпании", "диплом программиста, но работаю продавцом в магазине техники"]);
+        // …but not to a workplace or a field ("10 years in industry" is no occupation).
+        assert_eq!(m().match_query("I hold a chemical engineering degree, 10 years in industry").kind, VerdictKind::Unsure);
+    }
+
+    #[test]
+    fn past_markers_in_brackets_and_histories_in_sentences() {
+        // "(в прошлом)" closing a title makes the title the past; "в прошлом году" is "ago".
+        never_listed(&["мастер п/о по сварке (в прошлом)", "Педиатр (раньше)", "в прошлом врач-педиатр, сейчас водитель"]);
+        assert_ne!(m().match_query("В прошлом году стал педиатром").kind, VerdictKind::NotListed);
+        // A work history told in sentences: the entry of the present decides.
+        never_listed(&["Сейчас: водитель. 2015–2019: врач-педиатр"]);
+        // (An abbreviation's dot ends no entry.)
+        assert_eq!(listed("до 2020 г. — врач-терапевт; с 2020 г. по настоящее время — врач-гематолог").as_deref(), Some("2211-7-002"));
+    }
+
+    #[test]
+    fn a_bracket_after_a_title_names_the_same_work() {
+        // "NICU doctor" alone reads as an intensive-care doctor; the bracket says which.
+        assert_eq!(listed("NICU doctor (neonatologist) from Kyrgyzstan, 3 yrs exp").as_deref(), Some("2215-2-002"));
+        // An emoji ends the title: what follows is a remark.
+        assert_eq!(listed("anesthesiologist lol 😅 night shifts forever").as_deref(), Some("2212-7-001"));
+    }
+
+    #[test]
     fn empty_and_garbage() {
         for q in ["", "   ", ".", "/start", "qwerty", "🙂🙂🙂", "\u{0}\u{1}"] {
             assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q:?}");

@@ -56,6 +56,14 @@ impl Query {
         self.toks.iter().rposition(|t| t.seg != seg).map_or(0, |i| i + 1)
     }
 
+    /// Drops the last word kept if it is `folded`: the first word of a two-word marker ("used
+    /// to", "н. в.") was kept before the second showed what it is.
+    fn pop_word(&mut self, folded: &str) {
+        if self.toks.last().is_some_and(|t| t.word.folded == folded) {
+            self.toks.pop();
+        }
+    }
+
     /// Moves the words from `from` on into the clauses about the past (see `former`).
     fn move_to_former(&mut self, from: usize) {
         self.range_to_former(from..self.toks.len());
@@ -115,6 +123,7 @@ pub(super) struct Cues {
     pub past_verbs: HashSet<String>,
     pub no_work: HashSet<String>,
     pub retirement: HashSet<String>,
+    pub diplomas: HashSet<String>,
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
@@ -132,7 +141,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 27] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 28] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -149,6 +158,7 @@ impl Cues {
             (&mut c.past_verbs, &lex.past_verbs),
             (&mut c.no_work, &lex.no_work),
             (&mut c.retirement, &lex.retirement),
+            (&mut c.diplomas, &lex.diplomas),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
@@ -182,8 +192,10 @@ fn first_clause(rest: &str) -> &str {
 }
 
 /// Characters that end a segment wherever they stand.
+/// (An emoji too: "anesthesiologist lol 😅 night shifts forever" — what follows it is a remark.)
 fn hard_boundary(c: char) -> bool {
     matches!(c, ',' | ';' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '@' | '!' | '?' | '•' | '·' | '\n' | '.' | '«' | '»' | '"')
+        || matches!(c, '\u{1F300}'..='\u{1FAFF}' | '\u{2600}'..='\u{27BF}')
 }
 
 impl Matcher {
@@ -269,6 +281,10 @@ impl Matcher {
         // end or contrast has come since: a later word of the present makes it the past.
         let mut past_from: Option<usize> = None;
         let mut past_closed = false;
+        // That clause told of a diploma (see `Lexicon::diplomas`): where its words end in `toks`,
+        // once it has closed.
+        let mut diploma = false;
+        let mut diploma_end: Option<usize> = None;
         // A word of the present has named work ("сейчас таксист"), and its clause has ended.
         let (mut current_named, mut current_closed) = (false, false);
         // A word has said the writer works no more ("на пенсии"), or has retired.
@@ -286,11 +302,13 @@ impl Matcher {
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
         // A work history (see `Lexicon::to_date`): where each entry's words begin (entries are
-        // split by ";", ",", "|" and new lines), the entries whose years close a range, those
+        // split by ";", ",", "|", new lines and sentence ends), the entries whose years close a range, those
         // running to date, and whether the current entry has named a year.
         let mut entry_starts = vec![0usize];
         let (mut closed_entries, mut to_date_entries) = (0u64, 0u64);
         let mut year_in_entry = false;
+        // Where the words of the current sentence begin.
+        let mut sentence_start = 0;
         // A word of the text, kept or not ("жұмыс істеймін"), is Kazakh: bare locatives are places.
         let mut kazakh_text = false;
         let mut prev = String::new();
@@ -326,7 +344,9 @@ impl Matcher {
             let alternative = boundary && spaced && !gap.chars().any(hard_boundary) && gap.trim().starts_with(['/', '\\']);
             if boundary && !q.toks.is_empty() {
                 seg = seg.saturating_add(1);
-                if alternative {
+                // (…and so does a bracket right after a title, "NICU doctor (neonatologist)": what
+                // it names explains the title, it is no follower of the title's head.)
+                if alternative || matches!(gap.trim(), "(" | "[") {
                     q.alt_segs |= seg_bit(seg);
                 }
             }
@@ -341,14 +361,29 @@ impl Matcher {
             // Neonatologist, now a nanny".)
             former &= !boundary || former_words == 0 || alternative;
             past_closed |= boundary && past_from.is_some();
+            // (Once it holds more than the diploma word: "Диплом — экономист, …".)
+            if boundary && diploma && diploma_end.is_none() && past_from.is_some_and(|f| q.toks.len() > f + 1) {
+                diploma_end = Some(q.toks.len());
+            }
             current_closed |= boundary && current_named;
             // "ex-" before an occupation is a past job ("ex-pediatrician"); before a name, an
             // employer ("ex-Kaspi").
             let ex_before = std::mem::take(&mut ex_pending) && gap == "-";
             negated &= !boundary;
-            if gap.contains([';', ',', '|', '\n']) {
+            // (A sentence's end too, once the entry has words: "Сейчас: водитель. 2015–2019:
+            // врач-педиатр" — not an abbreviation's dot, "2015–2019 гг. врач-педиатр", "до 2020
+            // г. — врач-терапевт", "наст. время".)
+            let sentence_end = gap.contains('.')
+                && spaced
+                && prev.chars().count() >= 3
+                && (c.is_uppercase() || c.is_ascii_digit())
+                && entry_starts.last().is_some_and(|&e| e < q.toks.len());
+            if gap.contains([';', ',', '|', '\n']) || sentence_end {
                 entry_starts.push(q.toks.len());
                 year_in_entry = false;
+            }
+            if gap.contains(['.', '!', '?', ';', '\n']) {
+                sentence_start = q.toks.len();
             }
             let dash_before = gap.contains(['-', '–', '—']);
             gap.clear();
@@ -377,9 +412,7 @@ impl Matcher {
             // (The marker is no word of the query: "present" is no presenter.)
             if self.cues.to_date.contains(&pair) {
                 to_date_entries |= entry_bit;
-                if q.toks.last().is_some_and(|t| t.word.folded == was) {
-                    q.toks.pop();
-                }
+                q.pop_word(&was);
                 continue;
             } else if self.cues.to_date.contains(&w.folded) {
                 to_date_entries |= entry_bit;
@@ -465,16 +498,31 @@ impl Matcher {
                 // …and a past verb after it ("Now I drive a taxi. Before that I was a software
                 // architect") opens the past.
                 (current_named, current_closed) = (current_named || names_work, false);
-            } else if cue(&self.cues.former) && !self.cues.ago.contains(&was) {
-                // "Графический дизайнер раньше, сейчас повар": closing its clause, the marker
-                // makes the words before it the past, as "ago" does.
+                // ("Сейчас: водитель. 2015–2019: врач-педиатр": an entry of the present.)
+                if names_work {
+                    to_date_entries |= entry_bit;
+                }
+            } else if (cue(&self.cues.former) && !self.cues.ago.contains(&was)) || self.cues.former.contains(&pair) {
+                // (A pair's first word — "used" of "used to", "в" of "в прошлом" — is no word
+                // of the query either.)
+                if self.cues.former.contains(&pair) {
+                    q.pop_word(&was);
+                }
+                // "Графический дизайнер раньше, сейчас повар", "мастер п/о (в прошлом)":
+                // closing its clause, the marker makes the words before it the past, as "ago"
+                // does.
+                // (Standing alone in its segment — "(в прошлом)" — it speaks of its sentence.)
                 if !first_clause(&text[end..]).chars().any(normalize::is_word_char) && !q.toks.is_empty() {
-                    q.move_to_former(q.seg_start(seg));
+                    let from = q.seg_start(seg);
+                    q.move_to_former(if from == q.toks.len() { sentence_start.min(from) } else { from });
                 } else {
                     (former, former_words) = (true, 0);
                 }
                 continue;
-            } else if self.cues.ago_markers.contains(&w.folded) || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was)) {
+            } else if self.cues.ago_markers.contains(&w.folded)
+                || self.cues.ago_markers.contains(&pair)
+                || (self.cues.former.contains(&w.folded) && self.cues.ago.contains(&was))
+            {
                 let clause = first_clause(&text[end..]);
                 if clause.chars().any(normalize::is_word_char) {
                     (former, former_words) = (!self.work_began(clause), 0);
@@ -487,13 +535,6 @@ impl Matcher {
                         q.move_to_former(first);
                     }
                 }
-                continue;
-            } else if self.cues.former.contains(&pair) {
-                // (The pair's first word, "used", is no word of the query either.)
-                if q.toks.last().is_some_and(|t| t.word.folded == was) {
-                    q.toks.pop();
-                }
-                (former, former_words) = (true, 0);
                 continue;
             }
             if !former && cue(&self.cues.past_verbs) {
@@ -511,7 +552,10 @@ impl Matcher {
                     (former, former_words) = (true, 0);
                     continue;
                 }
-                past_from.get_or_insert(first);
+                if past_from.is_none() {
+                    past_from = Some(first);
+                    diploma = cue(&self.cues.diplomas);
+                }
             }
             // "Работала педиатром, но уже 5 лет на пенсии": no work now makes the past tense's
             // clause the past, before or after it.
@@ -602,6 +646,15 @@ impl Matcher {
             }
             q.request_free |= asks && q.toks.len() == kept;
         }
+        // "Специальность по диплому: экономист; должность: Java-разработчик": a diploma beside
+        // a later clause naming work is what the person trained as, not what they do.
+        // (Not a workplace or field: "…degree, 10 years in industry".)
+        if let (Some(from), Some(to), true) = (past_from, diploma_end, diploma) {
+            let to = to.min(q.toks.len());
+            if from < to && q.toks[to..].iter().any(|t| !t.place && !t.domain && !t.qualifier && self.names_work(&t.word)) {
+                q.range_to_former(from..to);
+            }
+        }
         // "2019–н.в. водитель, 2015–2019 врач-педиатр": beside an entry running to date, one whose
         // years are closed is a past job.
         if to_date_entries != 0 {
@@ -687,13 +740,18 @@ impl Matcher {
             if self.cues.negations.contains(&w.folded) {
                 return true;
             }
-            // (Short words are particles and articles, whatever titles hold them: "de".)
-            if self.is_filler(&w) || self.context.contains(&w.folded) || w.folded.chars().count() < 4 {
-                return false;
-            }
-            let stem = self.morph.stem(&w);
-            !self.context.contains(&stem) && self.vocab.id(&stem).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true))
+            self.names_work(&w)
         })
+    }
+
+    /// Whether a word is one an occupation's name holds (not a topic's alone, not context).
+    fn names_work(&self, w: &Word) -> bool {
+        // (Short words are particles and articles, whatever titles hold them: "de".)
+        if self.is_filler(w) || self.context.contains(&w.folded) || w.folded.chars().count() < 4 {
+            return false;
+        }
+        let stem = self.morph.stem(w);
+        !self.context.contains(&stem) && self.vocab.id(&stem).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true))
     }
 
     /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).
