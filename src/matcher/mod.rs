@@ -75,6 +75,8 @@ const JOIN_MIN_CHARS: usize = 3;
 /// document frequencies run from about 1 for "инженер" to about 9 for the rarest word): a city,
 /// an employer, a stack in brackets cost a full match about 0.02 each.
 pub const CONTEXT_WEIGHT: f32 = 0.4;
+/// The most the context words of other segments cost together (see `precision_with`).
+pub const FAR_CONTEXT_CAP: f32 = 1.2;
 /// A phrase with at least this recall claims its words: for any other target they are another
 /// occupation named beside it, a contradiction rather than context.
 pub const CLAIM_RECALL: f32 = 0.8;
@@ -941,6 +943,17 @@ mod tests {
         assert_eq!(listed("NICU doctor (neonatologist) from Kyrgyzstan, 3 yrs exp").as_deref(), Some("2215-2-002"));
         // An emoji ends the title: what follows is a remark.
         assert_eq!(listed("anesthesiologist lol 😅 night shifts forever").as_deref(), Some("2212-7-001"));
+    }
+
+    #[test]
+    fn a_long_tail_of_context_costs_a_title_only_so_much() {
+        // Years, employer, city and a chat tail after the title are no reason to ask…
+        assert_eq!(listed("Consultant neurosurgeon (spine), 9 yrs, currently NHS Leeds - thinking about a move to Astana").as_deref(), Some("2217-4-001"));
+        // …while a reading in the brackets alone does not contest the title before them.
+        assert_eq!(listed("Медицинский физик (лучевая терапия, дозиметрическое планирование, QA линака)").as_deref(), Some("2149-9-013"));
+        // Another occupation in the tail still weighs.
+        // (An occupation's name in any case: "водителем" is shaped like a driver.)
+        never_listed(&["педиатр, 10 лет, сейчас работаю водителем такси в Алматы и немного подрабатываю курьером", "педиатр, сейчас работаю водителем"]);
     }
 
     #[test]

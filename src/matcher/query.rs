@@ -754,11 +754,21 @@ impl Matcher {
         !self.context.contains(&stem) && self.vocab.id(&stem).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true))
     }
 
-    /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`).
+    /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`),
+    /// in Russian in any case ("водителем", "программистом").
     pub(super) fn agent_shaped(&self, folded: &str) -> bool {
-        folded.chars().count() >= 5 && self.agent_endings.iter().any(|e| folded.ends_with(e.as_str()))
+        let shaped = |w: &str| w.chars().count() >= 5 && self.agent_endings.iter().any(|e| w.ends_with(e.as_str()));
+        if shaped(folded) {
+            return true;
+        }
+        let Some(bare) = RU_CASE_ENDINGS.iter().find_map(|e| folded.strip_suffix(e)) else { return false };
+        shaped(bare) || shaped(&format!("{bare}ь"))
     }
 }
+
+/// The singular case endings of Russian masculine nouns, longest first, for
+/// [`Matcher::agent_shaped`] (a title names one person: "водителем", "программиста").
+const RU_CASE_ENDINGS: [&str; 7] = ["ом", "ем", "а", "я", "у", "ю", "е"];
 
 /// A segment as a bit of a mask (segments past the 31st share the last bit).
 pub(super) fn seg_bit(seg: u8) -> u32 {

@@ -447,8 +447,9 @@ impl Matcher {
             let home_segs: u64 =
                 if home != 0 { home } else { (0..toks.len()).filter(|j| mask & (1 << j) != 0).fold(0, |acc, j| acc | 1u64 << toks[j].seg.min(63)) };
             let home_paren = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].paren);
+            let home_all_paren = home_paren && (0..toks.len()).all(|j| mask & (1 << j) == 0 || toks[j].paren);
             let home_place = (0..toks.len()).any(|j| mask & (1 << j) != 0 && toks[j].place);
-            let (mut explained, mut cost) = (0.0f32, 0.0f32);
+            let (mut explained, mut cost, mut far) = (0.0f32, 0.0f32, 0.0f32);
             for j in 0..toks.len() {
                 let t = &toks[j];
                 let q = qwords[j].qualifier;
@@ -468,8 +469,16 @@ impl Matcher {
                 // After a comma, words none of which is shaped like an occupation ("post-CCT",
                 // "оперирую", "public health reference lab", "жедел жәрдем ауруханасы") are
                 // context even if some occupation's name is made of them: a workplace or a field.
-                let weak_elsewhere =
-                    claimed && !own_seg && rivals().all(|m| (0..toks.len()).filter(|k| m & (1 << k) != 0).all(|k| !self.agent_shaped(&toks[k].word.folded)));
+                // (Not a listed title before brackets that hold an off-list reading alone:
+                // "Медицинский физик (…, QA линака)" is no QA engineer.)
+                let title_of_bracket = home_all_paren
+                    && !t.paren
+                    && matches!(target, Target::NotListed(_))
+                    && claims[j].iter().any(|(c, _)| matches!(c, Target::Listed(_)) && !self.consistent(*c, target));
+                let weak_elsewhere = claimed
+                    && !own_seg
+                    && !title_of_bracket
+                    && rivals().all(|m| (0..toks.len()).filter(|k| m & (1 << k) != 0).all(|k| !self.agent_shaped(&toks[k].word.folded)));
                 // An occupation named where someone works ("физик в отделении лучевой терапии")
                 // is a department, not a second job.
                 let at_place = t.place && !home_place;
@@ -479,9 +488,11 @@ impl Matcher {
                     // ("сервисный инженер" + "инженер по лазерному оборудованию": one engineer,
                     // two readings of the modifiers); after a comma it still weighs; in brackets
                     // after a title it is the title's explanation ("Android (Jetpack Compose)").
+                    // (…and a reading met only in brackets gives way in full to the title
+                    // before them.)
                     if rivals().any(|m| m & mask != 0) {
                         base[j] * KNOWN_UNCLAIMED
-                    } else if own_seg {
+                    } else if own_seg || title_of_bracket {
                         base[j]
                     } else {
                         base[j] * OTHER_SEGMENT_CLAIM
@@ -490,7 +501,13 @@ impl Matcher {
                     // A title naming an occupation nothing knows, the match only in the brackets
                     // after it ("фармпредставитель (эндокринология)"): the title is the job.
                     base[j]
-                } else if q || !own_seg || (t.place && listed_read & (1 << j) == 0) || (t.seg > 0 && t.word.capitalized && !known[j]) || !claims[j].is_empty() {
+                } else if !own_seg && !q && claims[j].is_empty() {
+                    // (Context after the title — years, employer, city, a chat tail, no word of
+                    // another occupation — adds up only so far: a long message is no weaker a
+                    // title.)
+                    far += CONTEXT_WEIGHT;
+                    0.0
+                } else if q || (t.place && listed_read & (1 << j) == 0) || (t.seg > 0 && t.word.capitalized && !known[j]) || !claims[j].is_empty() {
                     CONTEXT_WEIGHT
                 } else if t.domain {
                     base[j]
@@ -502,6 +519,7 @@ impl Matcher {
                     CONTEXT_WEIGHT
                 };
             }
+            let cost = cost + far.min(FAR_CONTEXT_CAP);
             if explained > 0.0 {
                 explained / (explained + cost)
             } else {
