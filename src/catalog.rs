@@ -284,6 +284,8 @@ pub struct Lexicon {
     /// Of `past_verbs`, a diploma: what someone trained as, the past beside any later clause that
     /// names work, with or without a word of the present.
     pub diplomas: PerLang,
+    /// Work outside the field trained in ("не по специальности"): a diploma beside it is the past.
+    pub off_field: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -483,6 +485,8 @@ struct RawLexicon {
     retirement: PerLang,
     #[serde(default)]
     diplomas: PerLang,
+    #[serde(default)]
+    off_field: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -914,6 +918,7 @@ impl Catalog {
             no_work: rl.no_work,
             retirement: rl.retirement,
             diplomas: rl.diplomas,
+            off_field: rl.off_field,
             negations: rl.negations,
             subjects: rl.subjects,
             spouses: rl.spouses,

@@ -922,6 +922,14 @@ mod tests {
         // What someone trained as gives way to the work a later clause names…
         assert_eq!(listed("Специальность по диплому: экономист; должность: Java-разработчик, 5 лет").as_deref(), Some("2512-1-007"));
         never_listed(&["Диплом: Педиатрия; должность: медицинский представитель фармкомпании", "диплом программиста, но работаю продавцом в магазине техники"]);
+        // …before it or after, or to work outside the field trained in.
+        assert_eq!(listed("Java-разработчик, по диплому экономист").as_deref(), Some("2512-1-007"));
+        assert_eq!(listed("По образованию экономист, работаю программистом").map(|c| c.starts_with("25")), Some(true));
+        never_listed(&[
+            "Бухгалтер; диплом: инженер по автоматизации",
+            "по диплому педиатр, работаю не по специальности",
+            "по образованию педиатр, работаю продавцом",
+        ]);
         // …but not to a workplace or a field ("10 years in industry" is no occupation).
         assert_eq!(m().match_query("I hold a chemical engineering degree, 10 years in industry").kind, VerdictKind::Unsure);
     }
@@ -954,6 +962,15 @@ mod tests {
         // Another occupation in the tail still weighs.
         // (An occupation's name in any case: "водителем" is shaped like a driver.)
         never_listed(&["педиатр, 10 лет, сейчас работаю водителем такси в Алматы и немного подрабатываю курьером", "педиатр, сейчас работаю водителем"]);
+    }
+
+    #[test]
+    fn an_abbreviation_dot_ends_no_title() {
+        for (q, code) in
+            [("Мед. физик", "2149-9-013"), ("Доц. кафедры программной инженерии, КБТУ", "2317-0-003"), ("Инж. по лазерному оборудованию", "2149-9-002")]
+        {
+            assert_eq!(listed(q).as_deref(), Some(code), "{q}");
+        }
     }
 
     #[test]

@@ -124,6 +124,7 @@ pub(super) struct Cues {
     pub no_work: HashSet<String>,
     pub retirement: HashSet<String>,
     pub diplomas: HashSet<String>,
+    pub off_field: HashSet<String>,
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
@@ -141,7 +142,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 28] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 29] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -159,6 +160,7 @@ impl Cues {
             (&mut c.no_work, &lex.no_work),
             (&mut c.retirement, &lex.retirement),
             (&mut c.diplomas, &lex.diplomas),
+            (&mut c.off_field, &lex.off_field),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
@@ -314,6 +316,8 @@ impl Matcher {
         let mut prev = String::new();
         let mut prev2 = String::new();
         let mut gap = String::new();
+        // The previous word was an abbreviation (its dot ends nothing).
+        let mut after_abbreviation = false;
         let mut chars = text.char_indices().peekable();
         while let Some((start, c)) = chars.next() {
             if !normalize::is_word_char(c) {
@@ -329,10 +333,15 @@ impl Matcher {
                 chars.next();
             }
             let raw = &text[start..end];
+            let w = normalize::word(raw);
             // What stood between the previous word and this one.
             let spaced = gap.contains(char::is_whitespace);
             let soft = gap.trim().chars().next().is_some_and(|d| matches!(d, '-' | '–' | '—' | '/' | '\\' | '+' | '&'));
-            let boundary = gap.chars().any(hard_boundary) || (spaced && soft);
+            // (An abbreviation's dot is no boundary: "Ст. преподаватель каф. ИТ", "Мед. физик".)
+            let abbreviation_dot =
+                std::mem::replace(&mut after_abbreviation, self.abbreviations[0].contains_key(raw) || self.abbreviations[1].contains_key(&w.folded))
+                    && gap.trim() == ".";
+            let boundary = !abbreviation_dot && (gap.chars().any(hard_boundary) || (spaced && soft));
             for ch in gap.chars() {
                 match ch {
                     '(' | '[' | '{' => depth += 1,
@@ -374,6 +383,7 @@ impl Matcher {
             // врач-педиатр" — not an abbreviation's dot, "2015–2019 гг. врач-педиатр", "до 2020
             // г. — врач-терапевт", "наст. время".)
             let sentence_end = gap.contains('.')
+                && !abbreviation_dot
                 && spaced
                 && prev.chars().count() >= 3
                 && (c.is_uppercase() || c.is_ascii_digit())
@@ -382,13 +392,12 @@ impl Matcher {
                 entry_starts.push(q.toks.len());
                 year_in_entry = false;
             }
-            if gap.contains(['.', '!', '?', ';', '\n']) {
+            if gap.contains(['!', '?', ';', '\n']) || (gap.contains('.') && !abbreviation_dot) {
                 sentence_start = q.toks.len();
             }
             let dash_before = gap.contains(['-', '–', '—']);
             gap.clear();
 
-            let w = normalize::word(raw);
             kazakh_text |= morph::is_kazakh_signal(&w);
             let cyrillic = cyrillic_cue_reading(&w.folded);
             let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
@@ -646,12 +655,16 @@ impl Matcher {
             }
             q.request_free |= asks && q.toks.len() == kept;
         }
-        // "Специальность по диплому: экономист; должность: Java-разработчик": a diploma beside
-        // a later clause naming work is what the person trained as, not what they do.
+        // "Специальность по диплому: экономист; должность: Java-разработчик", "Java-разработчик,
+        // по диплому экономист": a diploma beside another clause naming work is what the person
+        // trained as, not what they do; so is one beside "не по специальности".
         // (Not a workplace or field: "…degree, 10 years in industry".)
-        if let (Some(from), Some(to), true) = (past_from, diploma_end, diploma) {
-            let to = to.min(q.toks.len());
-            if from < to && q.toks[to..].iter().any(|t| !t.place && !t.domain && !t.qualifier && self.names_work(&t.word)) {
+        if let (Some(from), true) = (past_from, diploma) {
+            let to = diploma_end.unwrap_or(q.toks.len()).min(q.toks.len());
+            let names = |t: &Tok| !t.place && !t.domain && !t.qualifier && self.names_work(&t.word);
+            let folded = format!(" {} ", normalize::words(text).iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" "));
+            let off_field = self.cues.off_field.iter().any(|p| folded.contains(&format!(" {p} ")));
+            if from < to && (q.toks[..from].iter().chain(&q.toks[to..]).any(names) || off_field) {
                 q.range_to_former(from..to);
             }
         }
