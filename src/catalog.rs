@@ -266,6 +266,8 @@ pub struct Lexicon {
     pub to_date: PerLang,
     /// Words before a year that close a range ("до 2020", "с 2015 по 2019", "until 2019").
     pub range_ends: PerLang,
+    /// Words that open a range of years ("с 2018", "since 2019"): not closed, it runs to date.
+    pub range_starts: PerLang,
     /// Prefixes of a past job joined by a hyphen ("ex-pediatrician", "экс-видеомонтажер"); before
     /// anything but an occupation ("ex-Kaspi") they name an employer.
     pub former_prefixes: PerLang,
@@ -473,6 +475,8 @@ struct RawLexicon {
     to_date: PerLang,
     #[serde(default)]
     range_ends: PerLang,
+    #[serde(default)]
+    range_starts: PerLang,
     #[serde(default)]
     former_prefixes: PerLang,
     #[serde(default)]
@@ -912,6 +916,7 @@ impl Catalog {
             ago_markers: rl.ago_markers,
             to_date: rl.to_date,
             range_ends: rl.range_ends,
+            range_starts: rl.range_starts,
             former_prefixes: rl.former_prefixes,
             work_began: rl.work_began,
             past_verbs: rl.past_verbs,

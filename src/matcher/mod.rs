@@ -941,6 +941,16 @@ mod tests {
         assert_ne!(m().match_query("В прошлом году стал педиатром").kind, VerdictKind::NotListed);
         // A work history told in sentences: the entry of the present decides.
         never_listed(&["Сейчас: водитель. 2015–2019: врач-педиатр"]);
+        // A range that opens and never closes runs to date; no work is news of the present; with
+        // every range closed, the latest entry that names work is the one of now.
+        assert_eq!(listed("2014-2018 — звукооператор на радио; с 2018 — видеомонтажер").as_deref(), Some("3521-3-003"));
+        never_listed(&[
+            "Neonatologist 2014-2020. Currently unemployed.",
+            "Neonatologist 2014-2020. 2020-now consultant",
+            "педиатр (уволен)",
+            "уже не работаю педиатром",
+        ]);
+        assert_eq!(listed("2012–2016 инженер-технолог, 2016–2020 мастер п/о, 2020–2024 программист").map(|c| c.starts_with("25")), Some(true));
         // (An abbreviation's dot ends no entry.)
         assert_eq!(listed("до 2020 г. — врач-терапевт; с 2020 г. по настоящее время — врач-гематолог").as_deref(), Some("2211-7-002"));
     }

@@ -118,6 +118,7 @@ pub(super) struct Cues {
     pub ago_markers: HashSet<String>,
     pub to_date: HashSet<String>,
     pub range_ends: HashSet<String>,
+    pub range_starts: HashSet<String>,
     pub former_prefixes: HashSet<String>,
     pub work_began: HashSet<String>,
     pub past_verbs: HashSet<String>,
@@ -142,7 +143,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 29] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 30] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -154,6 +155,7 @@ impl Cues {
             (&mut c.ago_markers, &lex.ago_markers),
             (&mut c.to_date, &lex.to_date),
             (&mut c.range_ends, &lex.range_ends),
+            (&mut c.range_starts, &lex.range_starts),
             (&mut c.former_prefixes, &lex.former_prefixes),
             (&mut c.work_began, &lex.work_began),
             (&mut c.past_verbs, &lex.past_verbs),
@@ -309,6 +311,9 @@ impl Matcher {
         let mut entry_starts = vec![0usize];
         let (mut closed_entries, mut to_date_entries) = (0u64, 0u64);
         let mut year_in_entry = false;
+        // The entries whose years open a range ("с 2018"), and the latest year with its entry.
+        let mut opened_entries = 0u64;
+        let mut latest_year = (0u16, 0usize);
         // Where the words of the current sentence begin.
         let mut sentence_start = 0;
         // A word of the text, kept or not ("жұмыс істеймін"), is Kazakh: bare locatives are places.
@@ -417,6 +422,16 @@ impl Matcher {
             if year && ((year_in_entry && dash_before) || self.cues.range_ends.contains(&was)) {
                 closed_entries |= entry_bit;
             }
+            // ("с 2018 — видеомонтажер", "since 2019": a range that opens and does not close.)
+            if year && self.cues.range_starts.contains(&was) {
+                opened_entries |= entry_bit;
+            }
+            if year {
+                let y: u16 = raw.parse().unwrap_or(0);
+                if y >= latest_year.0 {
+                    latest_year = (y, entry_starts.len() - 1);
+                }
+            }
             year_in_entry |= year;
             // (The marker is no word of the query: "present" is no presenter.)
             if self.cues.to_date.contains(&pair) {
@@ -507,8 +522,9 @@ impl Matcher {
                 // …and a past verb after it ("Now I drive a taxi. Before that I was a software
                 // architect") opens the past.
                 (current_named, current_closed) = (current_named || names_work, false);
-                // ("Сейчас: водитель. 2015–2019: врач-педиатр": an entry of the present.)
-                if names_work {
+                // ("Сейчас: водитель. 2015–2019: врач-педиатр", "2020–now consultant": an entry
+                // of the present.)
+                if names_work || (dash_before && year_in_entry) {
                     to_date_entries |= entry_bit;
                 }
             } else if (cue(&self.cues.former) && !self.cues.ago.contains(&was)) || self.cues.former.contains(&pair) {
@@ -570,6 +586,8 @@ impl Matcher {
             // clause the past, before or after it.
             if !former && cue(&self.cues.no_work) {
                 no_work = true;
+                // ("Neonatologist 2014–2020. Currently unemployed.": no work is news of the present.)
+                to_date_entries |= entry_bit;
                 if let Some(from) = past_from.take() {
                     q.move_to_former(from);
                 }
@@ -669,7 +687,18 @@ impl Matcher {
             }
         }
         // "2019–н.в. водитель, 2015–2019 врач-педиатр": beside an entry running to date, one whose
-        // years are closed is a past job.
+        // years are closed is a past job. An entry whose range opens and never closes runs to
+        // date; with every range closed, the latest entry that names work is the one of now
+        // ("2012–2016 инженер-технолог, 2016–2020 мастер п/о, 2020–2024 программист").
+        to_date_entries |= opened_entries & !closed_entries;
+        if to_date_entries == 0 && closed_entries.count_ones() >= 2 {
+            let e = latest_year.1;
+            let from = entry_starts[e].min(q.toks.len());
+            let to = entry_starts.get(e + 1).map_or(q.toks.len(), |&t| t.min(q.toks.len()));
+            if closed_entries & (1u64 << e.min(63)) != 0 && q.toks[from..to].iter().any(|t| !t.place && !t.domain && !t.qualifier && self.names_work(&t.word)) {
+                to_date_entries |= 1u64 << e.min(63);
+            }
+        }
         if to_date_entries != 0 {
             let past = closed_entries & !to_date_entries;
             for e in (0..entry_starts.len()).rev().filter(|&e| past & (1u64 << e.min(63)) != 0) {
