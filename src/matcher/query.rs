@@ -664,6 +664,18 @@ impl Matcher {
                     // и реанимации"): the ward's, not the writer's occupation. (In English only
                     // after "of": "department secretary" is a secretary.)
                     let ward = !place && !w.folded.is_ascii() && self.ward_nouns.contains(&w.folded);
+                    // …and in English what stands before one, back to a person's word or a
+                    // qualifier, is its name ("Head of Software Development Department",
+                    // "Oncology Department nurse").
+                    if !place && w.folded.is_ascii() && self.ward_nouns.contains(&w.folded) && !text[end..].trim_start().to_lowercase().starts_with("of ") {
+                        let from = q.seg_start(seg);
+                        for t in q.toks[from..].iter_mut().rev() {
+                            if t.qualifier || t.place || self.agent_shaped(&t.word.folded) {
+                                break;
+                            }
+                            t.place = true;
+                        }
+                    }
                     q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
                     if ward {
                         (domain, place) = (false, true);
@@ -679,7 +691,8 @@ impl Matcher {
         // (Not a workplace or field: "…degree, 10 years in industry".)
         if let (Some(from), true) = (past_from, diploma) {
             let to = diploma_end.unwrap_or(q.toks.len()).min(q.toks.len());
-            let names = |t: &Tok| !t.place && !t.domain && !t.qualifier && self.names_work(&t.word);
+            // (At a place only a person's word: "работаю в аптеке фармацевтом", not "в аптеке".)
+            let names = |t: &Tok| (!t.place || self.agent_shaped(&t.word.folded)) && !t.domain && !t.qualifier && self.names_work(&t.word);
             let folded = format!(" {} ", normalize::words(text).iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" "));
             let off_field = self.cues.off_field.iter().any(|p| folded.contains(&format!(" {p} ")));
             if from < to && (q.toks[..from].iter().chain(&q.toks[to..]).any(names) || off_field) {
