@@ -927,6 +927,7 @@ mod tests {
         assert_eq!(listed("По образованию экономист, работаю программистом").map(|c| c.starts_with("25")), Some(true));
         never_listed(&[
             "Бухгалтер; диплом: инженер по автоматизации",
+            "Диплом педиатра, но работаю в аптеке фармацевтом",
             "по диплому педиатр, работаю не по специальности",
             "по образованию педиатр, работаю продавцом",
         ]);
@@ -972,6 +973,12 @@ mod tests {
         // Another occupation in the tail still weighs.
         // (An occupation's name in any case: "водителем" is shaped like a driver.)
         never_listed(&["педиатр, 10 лет, сейчас работаю водителем такси в Алматы и немного подрабатываю курьером", "педиатр, сейчас работаю водителем"]);
+    }
+
+    #[test]
+    fn in_english_the_words_before_a_department_are_its_name() {
+        never_listed(&["Head of Software Development Department", "Anesthesiology and Reanimation department secretary"]);
+        assert_eq!(listed("Medical Physicist (MSc), radiation oncology dept, Lahore").as_deref(), Some("2149-9-013"));
     }
 
     #[test]
