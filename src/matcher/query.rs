@@ -663,6 +663,7 @@ impl Matcher {
                     // What follows a ward noun is its place ("медсестра отделения анестезиологии
                     // и реанимации"): the ward's, not the writer's occupation. (In English only
                     // after "of": "department secretary" is a secretary.)
+                    // (The ward noun is the place's own word too.)
                     let ward = !place && !w.folded.is_ascii() && self.ward_nouns.contains(&w.folded);
                     // …and in English what stands before one, back to a person's word or a
                     // qualifier, is its name ("Head of Software Development Department",
@@ -676,7 +677,7 @@ impl Matcher {
                             t.place = true;
                         }
                     }
-                    q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place });
+                    q.toks.push(Tok { word: w, qualifier, seg, paren: depth > 0, domain, place: place || ward });
                     if ward {
                         (domain, place) = (false, true);
                         place_start = q.toks.len();
