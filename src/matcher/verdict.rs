@@ -319,7 +319,15 @@ impl Matcher {
                     return Self::one_of(pointed);
                 }
             }
-            return self.generic_verdict(cleaned, gi, &ranked, topics, g, uncontested && sc.generic_alone, sc.generic_modified);
+            return self.generic_verdict(
+                cleaned,
+                gi,
+                &ranked,
+                &self.topics_beyond_generic(sc, topics),
+                g,
+                uncontested && sc.generic_alone,
+                sc.generic_modified,
+            );
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
             // A name read in part beside what other professions' topics read and it does not
@@ -374,7 +382,7 @@ impl Matcher {
             }
         }
         if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
-            return self.generic_verdict(cleaned, gi, &ranked, topics, g, false, sc.generic_modified);
+            return self.generic_verdict(cleaned, gi, &ranked, &self.topics_beyond_generic(sc, topics), g, false, sc.generic_modified);
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
@@ -402,6 +410,12 @@ impl Matcher {
     /// order breaks ties, so the most typical member comes first). A question — unless every
     /// reading of the word is on the list (`closed`) and nothing off the list competes: then it
     /// qualifies, and the members are the exact-code choice.
+    /// The topics read from more than the generic word's own words: "data" of "data analyst" is
+    /// no data centre.
+    fn topics_beyond_generic(&self, sc: &Scores, topics: &[Candidate]) -> Vec<Candidate> {
+        topics.iter().filter(|t| sc.topic_mask[self.index_of(&t.code)] & !sc.generic_mask != 0).cloned().collect()
+    }
+
     /// A generic word narrowed by a modifier it does not explain names a particular occupation
     /// Kasip does not know as listed: "преподаватель английского" is not listed; a closed word
     /// so narrowed ("estate developer") is asked about rather than taken as listed.
