@@ -288,6 +288,9 @@ pub struct Lexicon {
     pub diplomas: PerLang,
     /// Work outside the field trained in ("не по специальности"): a diploma beside it is the past.
     pub off_field: PerLang,
+    /// "Кроме", "but": after a word of no work, nothing but what follows ("никем кроме
+    /// звукооператора не работал").
+    pub but_for: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -491,6 +494,8 @@ struct RawLexicon {
     diplomas: PerLang,
     #[serde(default)]
     off_field: PerLang,
+    #[serde(default)]
+    but_for: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -924,6 +929,7 @@ impl Catalog {
             retirement: rl.retirement,
             diplomas: rl.diplomas,
             off_field: rl.off_field,
+            but_for: rl.but_for,
             negations: rl.negations,
             subjects: rl.subjects,
             spouses: rl.spouses,

@@ -976,6 +976,25 @@ mod tests {
     }
 
     #[test]
+    fn a_clause_of_the_present_naming_other_work_makes_the_title_before_it_the_past() {
+        never_listed(&[
+            "Врач-педиатр, сейчас работаю фармацевтом",
+            "Мобильный разработчик, точнее был им до 2021, потом ушёл в продажи, сейчас менеджер по продажам",
+            "Лечусь у эндокринолога уже два года",
+        ]);
+        // …the same work named again stays ("2015–2019 педиатр, сейчас тоже педиатр"), and
+        // idioms of "не" negate nothing.
+        for (q, code) in [
+            ("2015–2019 педиатр, сейчас тоже педиатр", "2215-1-001"),
+            ("2010–2015 хирург; сейчас анестезиолог", "2212-7-001"),
+            ("Никем кроме звукооператора не работал, 20 лет на студии", "3521-2-004"),
+        ] {
+            assert_eq!(listed(q).as_deref(), Some(code), "{q}");
+        }
+        assert_eq!(m().match_query("Уже не первый год работаю программистом").kind, VerdictKind::Listed);
+    }
+
+    #[test]
     fn in_english_the_words_before_a_department_are_its_name() {
         never_listed(&["Head of Software Development Department", "Anesthesiology and Reanimation department secretary"]);
         assert_eq!(listed("Medical Physicist (MSc), radiation oncology dept, Lahore").as_deref(), Some("2149-9-013"));

@@ -126,6 +126,7 @@ pub(super) struct Cues {
     pub retirement: HashSet<String>,
     pub diplomas: HashSet<String>,
     pub off_field: HashSet<String>,
+    pub but_for: HashSet<String>,
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
@@ -143,7 +144,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 30] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 31] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -163,6 +164,7 @@ impl Cues {
             (&mut c.retirement, &lex.retirement),
             (&mut c.diplomas, &lex.diplomas),
             (&mut c.off_field, &lex.off_field),
+            (&mut c.but_for, &lex.but_for),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
@@ -519,6 +521,20 @@ impl Matcher {
                     q.move_to_former(from);
                     past_from = None;
                 }
+                // A title told before a clause of the present that names a person's work
+                // ("Врач-педиатр, сейчас работаю фармацевтом", "Мобильный разработчик, …, сейчас
+                // менеджер по продажам") is the past: the present clause says what they do.
+                // (Only before its segment, and only for an occupation's own word: "сейчас
+                // тимлид", "still working" name none.)
+                // (Every word position kept so far moves down with them.)
+                let from = q.seg_start(seg);
+                if !current_named && from > 0 && self.clause_names_person(&text[end..]) {
+                    q.range_to_former(0..from);
+                    let shift = |i: &mut usize| *i = i.saturating_sub(from);
+                    entry_starts.iter_mut().for_each(shift);
+                    [&mut sentence_start, &mut place_start].into_iter().for_each(shift);
+                    [&mut past_from, &mut relative_from, &mut diploma_end].into_iter().flatten().for_each(shift);
+                }
                 // …and a past verb after it ("Now I drive a taxi. Before that I was a software
                 // architect") opens the past.
                 (current_named, current_closed) = (current_named || names_work, false);
@@ -584,7 +600,9 @@ impl Matcher {
             }
             // "Работала педиатром, но уже 5 лет на пенсии": no work now makes the past tense's
             // clause the past, before or after it.
-            if !former && cue(&self.cues.no_work) {
+            // ("Никем кроме звукооператора не работал": nothing but that work.)
+            let but_for = normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.but_for.contains(&n.folded));
+            if !former && cue(&self.cues.no_work) && !but_for {
                 no_work = true;
                 // ("Neonatologist 2014–2020. Currently unemployed.": no work is news of the present.)
                 to_date_entries |= entry_bit;
@@ -798,6 +816,12 @@ impl Matcher {
             }
             self.names_work(&w)
         })
+    }
+
+    /// Whether the clause that opens `rest` names a person's occupation by its own word: an
+    /// occupation's word shaped like a person ("фармацевтом", "менеджер"), not a qualifier.
+    fn clause_names_person(&self, rest: &str) -> bool {
+        normalize::words(first_clause(rest)).iter().any(|w| !self.qualifiers.contains(&w.folded) && self.agent_shaped(&w.folded) && self.names_work(w))
     }
 
     /// Whether a word is one an occupation's name holds (not a topic's alone, not context).
