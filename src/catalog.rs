@@ -291,6 +291,8 @@ pub struct Lexicon {
     /// "Кроме", "but": after a word of no work, nothing but what follows ("никем кроме
     /// звукооператора не работал").
     pub but_for: PerLang,
+    /// "Работаю", "I work": the writer's work now, after a title told before it.
+    pub work_now: PerLang,
     /// "Not" before what the writer is not ("я не невролог, а нейрохирург"): it counts after a
     /// word of `subjects` or at the start of the message, up to a word of `contrasts` or the end
     /// of the clause.
@@ -496,6 +498,8 @@ struct RawLexicon {
     off_field: PerLang,
     #[serde(default)]
     but_for: PerLang,
+    #[serde(default)]
+    work_now: PerLang,
     #[serde(default)]
     negations: PerLang,
     #[serde(default)]
@@ -930,6 +934,7 @@ impl Catalog {
             diplomas: rl.diplomas,
             off_field: rl.off_field,
             but_for: rl.but_for,
+            work_now: rl.work_now,
             negations: rl.negations,
             subjects: rl.subjects,
             spouses: rl.spouses,

@@ -127,6 +127,7 @@ pub(super) struct Cues {
     pub diplomas: HashSet<String>,
     pub off_field: HashSet<String>,
     pub but_for: HashSet<String>,
+    pub work_now: HashSet<String>,
     /// Negation (see `Lexicon::negations`).
     pub negations: HashSet<String>,
     pub subjects: HashSet<String>,
@@ -144,7 +145,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 31] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 32] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -165,6 +166,7 @@ impl Cues {
             (&mut c.diplomas, &lex.diplomas),
             (&mut c.off_field, &lex.off_field),
             (&mut c.but_for, &lex.but_for),
+            (&mut c.work_now, &lex.work_now),
             (&mut c.negations, &lex.negations),
             (&mut c.subjects, &lex.subjects),
             (&mut c.spouses, &lex.spouses),
@@ -511,6 +513,20 @@ impl Matcher {
             } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
                 retired_seg = None;
             }
+            // A title told before a clause of the present that names a person's work
+            // ("Врач-педиатр, сейчас работаю фармацевтом", "Видеомонтажер, работаю продавцом",
+            // "Мобильный разработчик, …, сейчас менеджер по продажам") is the past: the present
+            // clause says what they do. (Only before its segment, and only for an occupation's
+            // own word: "сейчас тимлид", "still working" name none.)
+            // (Every word position kept so far moves down with them.)
+            let from = q.seg_start(seg);
+            if (cue(&self.cues.current) || cue(&self.cues.work_now)) && !current_named && from > 0 && self.clause_names_person(&text[end..]) {
+                q.range_to_former(0..from);
+                let shift = |i: &mut usize| *i = i.saturating_sub(from);
+                entry_starts.iter_mut().for_each(shift);
+                [&mut sentence_start, &mut place_start].into_iter().for_each(shift);
+                [&mut past_from, &mut relative_from, &mut diploma_end].into_iter().flatten().for_each(shift);
+            }
             if cue(&self.cues.current) {
                 former = false;
                 // "Была медсестрой 5 лет, сейчас акушер-гинеколог": the past verb's clause is the
@@ -520,20 +536,6 @@ impl Matcher {
                 if let Some(from) = past_from.filter(|_| past_closed && names_work) {
                     q.move_to_former(from);
                     past_from = None;
-                }
-                // A title told before a clause of the present that names a person's work
-                // ("Врач-педиатр, сейчас работаю фармацевтом", "Мобильный разработчик, …, сейчас
-                // менеджер по продажам") is the past: the present clause says what they do.
-                // (Only before its segment, and only for an occupation's own word: "сейчас
-                // тимлид", "still working" name none.)
-                // (Every word position kept so far moves down with them.)
-                let from = q.seg_start(seg);
-                if !current_named && from > 0 && self.clause_names_person(&text[end..]) {
-                    q.range_to_former(0..from);
-                    let shift = |i: &mut usize| *i = i.saturating_sub(from);
-                    entry_starts.iter_mut().for_each(shift);
-                    [&mut sentence_start, &mut place_start].into_iter().for_each(shift);
-                    [&mut past_from, &mut relative_from, &mut diploma_end].into_iter().flatten().for_each(shift);
                 }
                 // …and a past verb after it ("Now I drive a taxi. Before that I was a software
                 // architect") opens the past.
@@ -820,8 +822,15 @@ impl Matcher {
 
     /// Whether the clause that opens `rest` names a person's occupation by its own word: an
     /// occupation's word shaped like a person ("фармацевтом", "менеджер"), not a qualifier.
+    /// (After a place, only in the instrumental: "работаю на складе кладовщиком", not "работаю на
+    /// диодном лазере".)
     fn clause_names_person(&self, rest: &str) -> bool {
-        normalize::words(first_clause(rest)).iter().any(|w| !self.qualifiers.contains(&w.folded) && self.agent_shaped(&w.folded) && self.names_work(w))
+        let mut at_place = false;
+        normalize::words(first_clause(rest)).iter().any(|w| {
+            at_place |= self.place_markers.contains(&w.folded) || self.domain_markers.contains(&w.folded);
+            let instrumental = w.folded.ends_with("ом") || w.folded.ends_with("ем");
+            (!at_place || instrumental) && !self.qualifiers.contains(&w.folded) && self.agent_shaped(&w.folded) && self.names_work(w)
+        })
     }
 
     /// Whether a word is one an occupation's name holds (not a topic's alone, not context).
