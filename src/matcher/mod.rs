@@ -945,7 +945,12 @@ mod tests {
         // A range that opens and never closes runs to date; no work is news of the present; with
         // every range closed, the latest entry that names work is the one of now.
         assert_eq!(listed("2014-2018 — звукооператор на радио; с 2018 — видеомонтажер").as_deref(), Some("3521-3-003"));
+        // (Unemployment in a closed range is the past too.)
+        assert_eq!(listed("2014–2018 безработный, 2018–н.в. специалист по облачным вычислениям").as_deref(), Some("2529-0-001"));
         never_listed(&[
+            "Software Engineer, EPAM, 2016-2021; Currently unemployed",
+            "Был бактериологом до 2015",
+            "Cloud engineer, unemployed",
             "Neonatologist 2014-2020. Currently unemployed.",
             "Neonatologist 2014-2020. 2020-now consultant",
             "педиатр (уволен)",

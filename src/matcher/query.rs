@@ -306,6 +306,9 @@ impl Matcher {
         let mut employer = false;
         // The segment of a word of retirement, if one has been read.
         let mut retired_seg: Option<u8> = None;
+        // …and its entry of a work history ("2014–2018 безработный, 2018–н.в. …": closed, it is
+        // the past too).
+        let mut retired_entry = 0u64;
         let mut ex_pending = false;
         // In a clause of what the writer is not ("я не невролог").
         let mut negated = false;
@@ -313,6 +316,7 @@ impl Matcher {
         // split by ";", ",", "|", new lines and sentence ends), the entries whose years close a range, those
         // running to date, and whether the current entry has named a year.
         let mut entry_starts = vec![0usize];
+        let mut strong_entries = 1u64;
         let (mut closed_entries, mut to_date_entries) = (0u64, 0u64);
         let mut year_in_entry = false;
         // The entries whose years open a range ("с 2018"), and the latest year with its entry.
@@ -399,6 +403,8 @@ impl Matcher {
                 && entry_starts.last().is_some_and(|&e| e < q.toks.len());
             if gap.contains([';', ',', '|', '\n']) || sentence_end {
                 entry_starts.push(q.toks.len());
+                // (Whether a line or sentence begins here, or only a comma's part of one.)
+                strong_entries |= u64::from(gap.contains([';', '|', '\n']) || sentence_end) << (entry_starts.len() - 1).min(63);
                 year_in_entry = false;
             }
             if gap.contains(['!', '?', ';', '\n']) || (gap.contains('.') && !abbreviation_dot) {
@@ -425,6 +431,10 @@ impl Matcher {
             let year = raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()) && (raw.starts_with("19") || raw.starts_with("20"));
             if year && ((year_in_entry && dash_before) || self.cues.range_ends.contains(&was)) {
                 closed_entries |= entry_bit;
+                // ("Был бактериологом до 2015": a past tense whose years close is the past.)
+                if let Some(from) = past_from.take() {
+                    q.move_to_former(from);
+                }
             }
             // ("с 2018 — видеомонтажер", "since 2019": a range that opens and does not close.)
             if year && self.cues.range_starts.contains(&was) {
@@ -510,6 +520,7 @@ impl Matcher {
             // ("not retired", "на пенсию не собираюсь" are no retirement.)
             if cue(&self.cues.retirement) && !former && !self.cues.negations.contains(&was) {
                 retired_seg = Some(seg);
+                retired_entry = entry_bit;
             } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
                 retired_seg = None;
             }
@@ -724,6 +735,18 @@ impl Matcher {
         // years are closed is a past job. An entry whose range opens and never closes runs to
         // date; with every range closed, the latest entry that names work is the one of now
         // ("2012–2016 инженер-технолог, 2016–2020 мастер п/о, 2020–2024 программист").
+        // Years alone after a comma close the line's part before them ("Software Engineer,
+        // EPAM, 2016-2021; Currently unemployed").
+        for e in 0..entry_starts.len().min(64) {
+            let to = entry_starts.get(e + 1).map_or(q.toks.len(), |&t| t.min(q.toks.len()));
+            if closed_entries & (1u64 << e) != 0 && entry_starts[e].min(q.toks.len()) >= to {
+                let mut k = e;
+                while k > 0 && strong_entries & (1u64 << k) == 0 {
+                    k -= 1;
+                    closed_entries |= 1u64 << k;
+                }
+            }
+        }
         to_date_entries |= opened_entries & !closed_entries;
         if to_date_entries == 0 && closed_entries.count_ones() >= 2 {
             let e = latest_year.1;
@@ -761,7 +784,7 @@ impl Matcher {
         // on its own without them.)
         // (Not when a clause of the present names work: "retired from the army, now a cloud
         // engineer", "на пенсии по выслуге, но продолжаю работать анестезиологом".)
-        if retired_seg.is_some() && !current_named {
+        if retired_seg.is_some() && !current_named && closed_entries & retired_entry == 0 {
             let is_retirement = |t: &Tok| {
                 let f = &t.word.folded;
                 self.cues.retirement.contains(f) || cyrillic_cue_reading(f).is_some_and(|c| self.cues.retirement.contains(&c))
