@@ -302,6 +302,8 @@ impl Matcher {
         // own, and whether the message asks about someone else.
         let mut relative_seg: Option<u8> = None;
         let mut relative_from: Option<usize> = None;
+        // The current segment was opened by a spaced dash.
+        let mut seg_by_dash = false;
         let (mut writer_speaks, mut about_other) = (false, false);
         let mut employer = false;
         // The segment of a word of retirement, if one has been read.
@@ -366,6 +368,7 @@ impl Matcher {
             let alternative = boundary && spaced && !gap.chars().any(hard_boundary) && gap.trim().starts_with(['/', '\\']);
             if boundary && !q.toks.is_empty() {
                 seg = seg.saturating_add(1);
+                seg_by_dash = !gap.chars().any(hard_boundary) && gap.trim().starts_with(['-', '–', '—']);
                 // (…and so does a bracket right after a title, "NICU doctor (neonatologist)": what
                 // it names explains the title, it is no follower of the title's head.)
                 if alternative || matches!(gap.trim(), "(" | "[") {
@@ -477,7 +480,11 @@ impl Matcher {
             // ("Zhubaiym pediatr, al men zhurgizushimin": Kazakh typed in Latin.)
             if cue(&self.cues.spouses) {
                 relative_seg = Some(seg);
-                relative_from.get_or_insert(q.seg_start(seg));
+                // ("Врач-онколог — это моя жена", "Архитектор ПО — должность мужа": the title
+                // before the dash is the relative's.)
+                let own = q.seg_start(seg);
+                let from = if own == q.toks.len() && seg_by_dash && seg > 0 { q.toks.iter().rposition(|t| t.seg + 1 < seg).map_or(0, |i| i + 1) } else { own };
+                relative_from.get_or_insert(from);
                 // (The writer's own past told before: "раньше был поваром, а жена у меня педиатр".)
                 writer_speaks |= !former && !q.former.is_empty();
             }
