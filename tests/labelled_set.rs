@@ -9,7 +9,7 @@ use std::sync::Arc;
 /// deliberate trade-offs; and never a wrong "it qualifies" (asserted below).
 const MIN_SCORE: f64 = 0.98;
 /// The held-out-style section (written apart from the code, harder on purpose) has its own bar.
-const MIN_HELD_OUT: f64 = 0.938;
+const MIN_HELD_OUT: f64 = 0.94;
 const HELD_OUT_MARK: &str = "# --- Held-out style";
 
 #[test]
