@@ -515,6 +515,13 @@ mod tests {
     }
 
     /// Asserts that none of `queries` is answered "listed".
+    /// Each query is answered "listed" with its code.
+    fn listed_as(pairs: &[(&str, &str)]) {
+        for (q, code) in pairs {
+            assert_eq!(listed(q).as_deref(), Some(*code), "{q}");
+        }
+    }
+
     fn never_listed(queries: &[&str]) {
         for q in queries {
             assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
@@ -874,14 +881,12 @@ mod tests {
     #[test]
     fn context_confirms_and_other_occupations_contradict() {
         // Names, places, stack, grades and chat frames around a title cost it nothing decisive.
-        for (q, code) in [
+        listed_as(&[
             ("I am a software engineer at Google", "2512-1-007"),
             ("Врач-нейрохирург высшей категории, стаж 15 лет (Ташкент)", "2217-4-001"),
             ("Video Editor (Premiere Pro, DaVinci Resolve)", "3521-3-003"),
             ("работаю реаниматологом в детской больнице", "2212-7-001"),
-        ] {
-            assert_eq!(listed(q).as_deref(), Some(code), "{q}");
-        }
+        ]);
         // Another occupation named beside it, a domain after "по", a request, a workplace only.
         for q in [
             "медсестра онкологического отделения",
@@ -995,13 +1000,11 @@ mod tests {
         assert_ne!(listed("косметолог, работаю на диодном лазере").as_deref(), Some("2149-9-002"));
         // …the same work named again stays ("2015–2019 педиатр, сейчас тоже педиатр"), and
         // idioms of "не" negate nothing.
-        for (q, code) in [
+        listed_as(&[
             ("2015–2019 педиатр, сейчас тоже педиатр", "2215-1-001"),
             ("2010–2015 хирург; сейчас анестезиолог", "2212-7-001"),
             ("Никем кроме звукооператора не работал, 20 лет на студии", "3521-2-004"),
-        ] {
-            assert_eq!(listed(q).as_deref(), Some(code), "{q}");
-        }
+        ]);
         assert_eq!(m().match_query("Уже не первый год работаю программистом").kind, VerdictKind::Listed);
     }
 
@@ -1013,13 +1016,11 @@ mod tests {
 
     #[test]
     fn a_department_after_a_title_is_a_workplace() {
-        for (q, code) in [
+        listed_as(&[
             ("Программист-аналитик отдела АСУ", "2512-1-005"),
             ("Видеомонтажер отдела медиа", "3521-3-003"),
             ("Звукооператор отдела телевидения", "3521-2-004"),
-        ] {
-            assert_eq!(listed(q).as_deref(), Some(code), "{q}");
-        }
+        ]);
         never_listed(&["руководитель IT-отдела", "бухгалтер отдела разработки ПО"]);
     }
 
