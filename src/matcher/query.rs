@@ -525,7 +525,9 @@ impl Matcher {
                 continue;
             }
             // ("not retired", "на пенсию не собираюсь" are no retirement.)
-            if cue(&self.cues.retirement) && !former && !self.cues.negations.contains(&was) {
+            // (…and so is "не работаю" after a title: "Программист, не работаю".)
+            let not_working = cue(&self.cues.work_now) && self.cues.negations.contains(&was);
+            if (cue(&self.cues.retirement) && !self.cues.negations.contains(&was) || not_working) && !former {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
             } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
@@ -881,7 +883,8 @@ impl Matcher {
             return true;
         }
         let Some(bare) = RU_CASE_ENDINGS.iter().find_map(|e| folded.strip_suffix(e)) else { return false };
-        shaped(bare) || shaped(&format!("{bare}ь"))
+        // (With the vowel the other cases drop: "продавцом" — продавец.)
+        shaped(bare) || shaped(&format!("{bare}ь")) || bare.strip_suffix('ц').is_some_and(|b| shaped(&format!("{b}ец")))
     }
 }
 
