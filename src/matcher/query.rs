@@ -521,13 +521,16 @@ impl Matcher {
                 q.toks.truncate(q.seg_start(seg));
                 continue;
             }
+            // ("Программист, не работаю", "…, больше не работаю": no work now, as unemployment.)
+            if cue(&self.cues.work_now) && self.cues.negations.contains(&was) && !former {
+                retired_seg = Some(seg);
+                retired_entry = entry_bit;
+            }
             if negated {
                 continue;
             }
             // ("not retired", "на пенсию не собираюсь" are no retirement.)
-            // (…and so is "не работаю" after a title: "Программист, не работаю".)
-            let not_working = cue(&self.cues.work_now) && self.cues.negations.contains(&was);
-            if (cue(&self.cues.retirement) && !self.cues.negations.contains(&was) || not_working) && !former {
+            if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && !former {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
             } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
