@@ -542,8 +542,8 @@ impl Matcher {
             // clause says what they do. (Only before its segment, and only for an occupation's
             // own word: "сейчас тимлид", "still working" name none.)
             // (Every word position kept so far moves down with them.)
-            let from = q.seg_start(seg);
-            if (cue(&self.cues.current) || cue(&self.cues.work_now)) && !current_named && from > 0 && self.clause_names_person(&text[end..]) {
+            if (cue(&self.cues.current) || cue(&self.cues.work_now)) && !current_named && q.seg_start(seg) > 0 && self.clause_names_person(&text[end..]) {
+                let from = q.seg_start(seg);
                 q.range_to_former(0..from);
                 let shift = |i: &mut usize| *i = i.saturating_sub(from);
                 entry_starts.iter_mut().for_each(shift);
@@ -626,8 +626,8 @@ impl Matcher {
             // "Работала педиатром, но уже 5 лет на пенсии": no work now makes the past tense's
             // clause the past, before or after it.
             // ("Никем кроме звукооператора не работал": nothing but that work.)
-            let but_for = normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.but_for.contains(&n.folded));
-            if !former && cue(&self.cues.no_work) && !but_for {
+            let but_for = || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.but_for.contains(&n.folded));
+            if !former && cue(&self.cues.no_work) && !but_for() {
                 no_work = true;
                 // ("Neonatologist 2014–2020. Currently unemployed.": no work is news of the present.)
                 to_date_entries |= entry_bit;
@@ -711,7 +711,11 @@ impl Matcher {
                     // …and in English what stands before one, back to a person's word or a
                     // qualifier, is its name ("Head of Software Development Department",
                     // "Oncology Department nurse").
-                    if !place && w.folded.is_ascii() && self.ward_nouns.contains(&w.folded) && !text[end..].trim_start().to_lowercase().starts_with("of ") {
+                    if !place
+                        && w.folded.is_ascii()
+                        && self.ward_nouns.contains(&w.folded)
+                        && !text[end..].trim_start().get(..3).is_some_and(|n| n.eq_ignore_ascii_case("of "))
+                    {
                         let from = q.seg_start(seg);
                         for t in q.toks[from..].iter_mut().rev() {
                             if t.qualifier || t.place || self.agent_shaped(&t.word.folded) {
@@ -749,9 +753,10 @@ impl Matcher {
         // ("2012–2016 инженер-технолог, 2016–2020 мастер п/о, 2020–2024 программист").
         // Years alone after a comma close the line's part before them ("Software Engineer,
         // EPAM, 2016-2021; Currently unemployed").
+        // (Entry `e`'s words in `toks`, as far as they are still there.)
+        let entry = |e: usize, len: usize| entry_starts[e].min(len)..entry_starts.get(e + 1).map_or(len, |&t| t.min(len));
         for e in 0..entry_starts.len().min(64) {
-            let to = entry_starts.get(e + 1).map_or(q.toks.len(), |&t| t.min(q.toks.len()));
-            if closed_entries & (1u64 << e) != 0 && entry_starts[e].min(q.toks.len()) >= to {
+            if closed_entries & (1u64 << e) != 0 && entry(e, q.toks.len()).is_empty() {
                 let mut k = e;
                 while k > 0 && strong_entries & (1u64 << k) == 0 {
                     k -= 1;
@@ -762,19 +767,18 @@ impl Matcher {
         to_date_entries |= opened_entries & !closed_entries;
         if to_date_entries == 0 && closed_entries.count_ones() >= 2 {
             let e = latest_year.1;
-            let from = entry_starts[e].min(q.toks.len());
-            let to = entry_starts.get(e + 1).map_or(q.toks.len(), |&t| t.min(q.toks.len()));
-            if closed_entries & (1u64 << e.min(63)) != 0 && q.toks[from..to].iter().any(|t| !t.place && !t.domain && !t.qualifier && self.names_work(&t.word)) {
+            if closed_entries & (1u64 << e.min(63)) != 0
+                && q.toks[entry(e, q.toks.len())].iter().any(|t| !t.place && !t.domain && !t.qualifier && self.names_work(&t.word))
+            {
                 to_date_entries |= 1u64 << e.min(63);
             }
         }
         if to_date_entries != 0 {
             let past = closed_entries & !to_date_entries;
             for e in (0..entry_starts.len()).rev().filter(|&e| past & (1u64 << e.min(63)) != 0) {
-                let from = entry_starts[e].min(q.toks.len());
-                let to = entry_starts.get(e + 1).map_or(q.toks.len(), |&t| t.min(q.toks.len()));
-                if from < to {
-                    q.range_to_former(from..to);
+                let range = entry(e, q.toks.len());
+                if !range.is_empty() {
+                    q.range_to_former(range);
                 }
             }
         }
@@ -881,13 +885,21 @@ impl Matcher {
     /// Whether an unknown word ends like the name of a person's occupation (`-ист`, `-olog`, `-шы`),
     /// in Russian in any case ("водителем", "программистом").
     pub(super) fn agent_shaped(&self, folded: &str) -> bool {
-        let shaped = |w: &str| w.chars().count() >= 5 && self.agent_endings.iter().any(|e| w.ends_with(e.as_str()));
-        if shaped(folded) {
+        // Whether `stem` + `tail` is so shaped, without joining them (this runs per word while
+        // scoring).
+        let shaped = |stem: &str, tail: &str| {
+            stem.chars().count() + tail.chars().count() >= 5
+                && self.agent_endings.iter().any(|e| match e.strip_suffix(tail) {
+                    Some(head) => stem.ends_with(head),
+                    None => tail.ends_with(e.as_str()),
+                })
+        };
+        if shaped(folded, "") {
             return true;
         }
         let Some(bare) = RU_CASE_ENDINGS.iter().find_map(|e| folded.strip_suffix(e)) else { return false };
         // (With the vowel the other cases drop: "продавцом" — продавец.)
-        shaped(bare) || shaped(&format!("{bare}ь")) || bare.strip_suffix('ц').is_some_and(|b| shaped(&format!("{b}ец")))
+        shaped(bare, "") || shaped(bare, "ь") || bare.strip_suffix('ц').is_some_and(|b| shaped(b, "ец"))
     }
 }
 

@@ -406,16 +406,16 @@ impl Matcher {
         Verdict { kind: VerdictKind::Listed, code: cands.first().map(|c| c.code.clone()), candidates: cands, reason: Reason::OneOf }
     }
 
-    /// The answer for a generic word: its professions, those the query matched best first (data
-    /// order breaks ties, so the most typical member comes first). A question — unless every
-    /// reading of the word is on the list (`closed`) and nothing off the list competes: then it
-    /// qualifies, and the members are the exact-code choice.
     /// The topics read from more than the generic word's own words: "data" of "data analyst" is
     /// no data centre.
     fn topics_beyond_generic(&self, sc: &Scores, topics: &[Candidate]) -> Vec<Candidate> {
         topics.iter().filter(|t| sc.topic_mask[self.index_of(&t.code)] & !sc.generic_mask != 0).cloned().collect()
     }
 
+    /// The answer for a generic word: its professions, those the query matched best first (data
+    /// order breaks ties, so the most typical member comes first). A question — unless every
+    /// reading of the word is on the list (`closed`) and nothing off the list competes: then it
+    /// qualifies, and the members are the exact-code choice.
     /// A generic word narrowed by a modifier it does not explain names a particular occupation
     /// Kasip does not know as listed: "преподаватель английского" is not listed; a closed word
     /// so narrowed ("estate developer") is asked about rather than taken as listed.
