@@ -375,7 +375,7 @@ mod tests {
             sub(3, 30, Target::Query("zorbonaut".into()), Answer::not_listed()),
             sub(4, 40, Target::Code(code("2217-4-001")), Answer::listed(code("2217-4-001"))),
             sub(5, 50, Target::Code(code("2521-2-001")), Answer::listed(code("2521-2-001"))),
-            sub(6, 10, Target::Query("хирург".into()), Answer::not_listed()),
+            sub(6, 10, Target::Query("детский хирург".into()), Answer::not_listed()),
         ];
         let p = plan(&subs, &old, &new, &m);
         let chats: Vec<i64> = p.notices.iter().map(|n| n.chat).collect();

@@ -210,6 +210,9 @@ pub struct GenericGroup {
     /// engineer): the word is the head of those professions' names, not a broad one like
     /// "инженер" that many trades off the list share.
     pub narrows: bool,
+    /// A closed word that qualifies only with a topic of its professions beside it
+    /// ("Java-разработчик"); alone it asks ("разработчик" may build houses or circuits).
+    pub needs_topic: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +227,9 @@ pub struct NotListedGroup {
 pub struct Lexicon {
     pub stopwords: PerLang,
     pub qualifiers: PerLang,
+    /// Programming languages and frameworks (each a qualifier too): beside a word such as
+    /// "developer" they say the work is software (see `GenericGroup::needs_topic`).
+    pub stack: PerLang,
     pub abbreviations: Vec<Abbreviation>,
     pub generic: Vec<GenericGroup>,
     /// Topic words: a workplace, subject or activity that points at listed professions without
@@ -307,11 +313,21 @@ pub struct Lexicon {
     /// beside a relative's job they tell whose job the message is about.
     pub writer_subjects: PerLang,
     pub third_person: PerLang,
+    pub third_oblique: PerLang,
     /// An employer hiring ("we hire", "нанимаем"): the message asks for someone, whatever else it says.
     pub employers: PerLang,
     /// Of `past_verbs`, being ("был", "was"): after the writer as subject ("I was an
     /// oncologist") the clause is the past on its own.
     pub past_being: PerLang,
+    /// Passive participles of an appointment ("был принят", "was hired"): after a past verb of
+    /// being they are news of a job begun, not the past.
+    pub appointed: PerLang,
+    /// Words of a stretch of time ("10 лет", "for 5 years", "стаж"): a past tense that counts
+    /// its years is a CV's experience, not the past.
+    pub durations: PerLang,
+    /// Imperatives of a job ad before a CV ("send CV", "присылайте резюме"): the ad's reader is
+    /// asked, the writer hires.
+    pub ad_verbs: PerLang,
     pub contrasts: PerLang,
     /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
     pub negations_after: PerLang,
@@ -449,6 +465,8 @@ struct RawLexicon {
     stopwords: PerLang,
     qualifiers: PerLang,
     #[serde(default)]
+    stack: PerLang,
+    #[serde(default)]
     abbreviations: Vec<RawAbbreviation>,
     #[serde(default)]
     generic: Vec<RawGeneric>,
@@ -513,9 +531,17 @@ struct RawLexicon {
     #[serde(default)]
     third_person: PerLang,
     #[serde(default)]
+    third_oblique: PerLang,
+    #[serde(default)]
     employers: PerLang,
     #[serde(default)]
     past_being: PerLang,
+    #[serde(default)]
+    appointed: PerLang,
+    #[serde(default)]
+    durations: PerLang,
+    #[serde(default)]
+    ad_verbs: PerLang,
     #[serde(default)]
     contrasts: PerLang,
     #[serde(default)]
@@ -562,6 +588,8 @@ struct RawGeneric {
     asks: bool,
     #[serde(default)]
     narrows: bool,
+    #[serde(default)]
+    needs_topic: bool,
 }
 
 fn yes() -> bool {
@@ -890,7 +918,7 @@ impl Catalog {
                 if gc.is_empty() {
                     continue;
                 }
-                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks, narrows: g.narrows });
+                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks, narrows: g.narrows, needs_topic: g.needs_topic });
             }
             Ok(out)
         };
@@ -909,6 +937,7 @@ impl Catalog {
         let lexicon_parsed = Lexicon {
             stopwords: rl.stopwords,
             qualifiers: rl.qualifiers,
+            stack: rl.stack,
             abbreviations: rl.abbreviations.into_iter().map(|a| Abbreviation { from: a.from, to: a.to, exact_case: a.exact_case }).collect(),
             generic,
             topics,
@@ -941,8 +970,12 @@ impl Catalog {
             married: rl.married,
             writer_subjects: rl.writer_subjects,
             third_person: rl.third_person,
+            third_oblique: rl.third_oblique,
             employers: rl.employers,
             past_being: rl.past_being,
+            appointed: rl.appointed,
+            durations: rl.durations,
+            ad_verbs: rl.ad_verbs,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,
             not_negating: rl.not_negating,

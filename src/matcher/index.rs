@@ -60,6 +60,7 @@ impl Matcher {
             phrases: Vec::new(),
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
+            stack: folded_set(&lex.stack),
             context: HashSet::default(),
             // (Without the soft sign too: "записатся" is how many type "записаться".)
             requests: folded_set(&lex.requests).into_iter().flat_map(|w| [w.replace('ь', ""), w]).collect(),
@@ -97,6 +98,7 @@ impl Matcher {
             generic_codes: Vec::new(),
             generic_closed: Vec::new(),
             generic_narrows: Vec::new(),
+            generic_needs_topic: Vec::new(),
             code_index: catalog.professions.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect(),
             catalog,
         };
@@ -127,6 +129,7 @@ impl Matcher {
             m.generic_codes.push(g.codes.clone());
             m.generic_closed.push(g.closed);
             m.generic_narrows.push(g.narrows);
+            m.generic_needs_topic.push(g.needs_topic);
         }
         // Topic words point at listed professions without naming an occupation: they are
         // phrases of each of their professions, marked so they never make a name (see `score`).
@@ -146,6 +149,7 @@ impl Matcher {
             m.generic_codes.push(members.iter().map(|p| p.code.clone()).collect());
             m.generic_closed.push(false);
             m.generic_narrows.push(false);
+            m.generic_needs_topic.push(false);
         }
         for (i, g) in cat.not_listed.iter().enumerate() {
             terms.extend(g.terms.iter().map(|(_, a)| term(a, Target::NotListed(i as u16))));

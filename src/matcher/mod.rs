@@ -263,6 +263,8 @@ pub struct Matcher {
     phrases: Vec<Phrase>,
     stopwords: HashSet<String>,
     qualifiers: HashSet<String>,
+    /// Programming languages and frameworks, folded (`Lexicon::stack`).
+    stack: HashSet<String>,
     /// Stems of context words (`data/lexicon.toml` `[context]`).
     context: HashSet<String>,
     requests: HashSet<String>,
@@ -304,6 +306,8 @@ pub struct Matcher {
     /// Per generic word: a topic or name word of one of its professions narrows it to that one
     /// (see `GenericGroup::narrows`).
     generic_narrows: Vec<bool>,
+    /// Per generic word: closed only with a topic beside it (see `GenericGroup::needs_topic`).
+    generic_needs_topic: Vec<bool>,
     /// Each listed profession's position in the catalog, by code.
     code_index: HashMap<Code, usize>,
     /// The fuzzy index: vocabulary ids by bigram and word length (see [`lookup::gram_slot`]),
@@ -514,7 +518,6 @@ mod tests {
         (v.kind == VerdictKind::Listed).then(|| v.code.unwrap().to_string())
     }
 
-    /// Asserts that none of `queries` is answered "listed".
     /// Each query is answered "listed" with its code.
     fn listed_as(pairs: &[(&str, &str)]) {
         for (q, code) in pairs {
@@ -522,6 +525,7 @@ mod tests {
         }
     }
 
+    /// Asserts that none of `queries` is answered "listed".
     fn never_listed(queries: &[&str]) {
         for q in queries {
             assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
@@ -784,7 +788,8 @@ mod tests {
 
     #[test]
     fn near_misses_are_not_listed() {
-        for q in ["хирург", "стоматолог", "медсестра", "тестировщик", "учитель информатики", "инженер-строитель", "архитектор зданий"]
+        for q in
+            ["детский хирург", "general surgeon", "стоматолог", "медсестра", "тестировщик", "учитель информатики", "инженер-строитель", "архитектор зданий"]
         {
             assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
         }
@@ -901,8 +906,12 @@ mod tests {
 
     #[test]
     fn every_listed_reading_means_listed_with_the_others_offered() {
-        // "developer": all its readings are listed professions.
-        assert_eq!(m().match_query("developer").kind, VerdictKind::Listed);
+        // "Java developer": with a language beside it every reading of "developer" is listed
+        // (alone it asks: a developer of what?).
+        assert_eq!(m().match_query("Java developer").kind, VerdictKind::Listed);
+        assert_eq!(m().match_query("www-разработчик").kind, VerdictKind::Listed);
+        assert_eq!(m().match_query("developer").kind, VerdictKind::Unsure);
+        assert_eq!(m().match_query("разработчик").kind, VerdictKind::Unsure);
         let v = m().match_query("неонатолог-реаниматолог");
         assert_eq!(v.kind, VerdictKind::Listed);
         assert_eq!(v.reason, Reason::OneOf);
@@ -1033,6 +1042,56 @@ mod tests {
             [("Мед. физик", "2149-9-013"), ("Доц. кафедры программной инженерии, КБТУ", "2317-0-003"), ("Инж. по лазерному оборудованию", "2149-9-002")]
         {
             assert_eq!(listed(q).as_deref(), Some(code), "{q}");
+        }
+    }
+
+    #[test]
+    fn the_writers_own_news_of_the_past_alone_is_the_past() {
+        // A Russian verb of being opening its clause, or a past verb after the writer as subject,
+        // with nothing of the present: the past.
+        never_listed(&["Была анестезиологом-реаниматологом в Ташкенте", "Был программистом", "I worked as a pediatrician", "Я работал программистом в банке"]);
+        // …but a CV's past tense, one that counts its time, an appointment, or one the present
+        // follows, is not.
+        listed_as(&[
+            ("Работал программистом", "2519-9-002"),
+            ("I worked as a pediatrician for 10 years", "2215-1-001"),
+            ("Был принят на должность врача-гематолога", "2211-7-002"),
+            ("Был нейрохирургом в Москве, сейчас тоже нейрохирург, в Алматы", "2217-4-001"),
+        ]);
+    }
+
+    #[test]
+    fn leaving_work_is_no_work_now() {
+        never_listed(&[
+            "Software developer. Laid off in January, job hunting.",
+            "Software developer, I quit last month and I'm looking for a new job now",
+            "Педиатр, 5 лет назад уволился",
+            "Cloud engineer, resigned in 2023",
+        ]);
+    }
+
+    #[test]
+    fn a_job_ad_asks_for_someone() {
+        never_listed(&["Frontend developer wanted, Almaty, full-time, salary from 1500$, send CV", "Java-разработчик в команду, присылайте резюме"]);
+        // A CV of the writer's own is no ad.
+        assert_eq!(listed("Frontend developer, CV attached").as_deref(), Some("2512-2-001"));
+    }
+
+    #[test]
+    fn a_relatives_pronoun_asks_only_in_a_question() {
+        never_listed(&["My brother is software developer, I am cook in his cafe"]);
+        assert_eq!(listed("my brother is a mobile app developer, is his job on the list?").as_deref(), Some("2512-2-003"));
+    }
+
+    #[test]
+    fn a_bare_surgeon_asks_a_named_other_surgery_is_not_listed() {
+        for q in ["хирург", "Surgeon", "врач-хирург"] {
+            let v = m().match_query(q);
+            assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
+            assert_eq!(v.candidates.first().map(|c| c.code.as_str()), Some("2217-4-001"), "{q}");
+        }
+        for q in ["детский хирург", "кардиохирург", "general surgeon"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
         }
     }
 

@@ -45,6 +45,9 @@ pub(super) struct Query {
     pub doing: bool,
     /// The words of `toks` that are such verbs: they alone point at no one ("монтирую окна").
     pub doing_mask: u32,
+    /// A programming language or framework is among the words of now (`Lexicon::stack`; "C++"
+    /// too, whose letter is no word kept).
+    pub stack: bool,
     /// The words of clauses about the writer's past ("раньше был звукооператором"), kept out of
     /// `toks`: what they name is not the writer's work now (see `Matcher::score_text`).
     pub former: String,
@@ -135,8 +138,12 @@ pub(super) struct Cues {
     pub married: HashSet<String>,
     pub writer_subjects: HashSet<String>,
     pub third_person: HashSet<String>,
+    pub third_oblique: HashSet<String>,
     pub employers: HashSet<String>,
     pub past_being: HashSet<String>,
+    pub appointed: HashSet<String>,
+    pub durations: HashSet<String>,
+    pub ad_verbs: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
     pub not_negating: HashSet<String>,
@@ -145,7 +152,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 32] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 36] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -173,8 +180,12 @@ impl Cues {
             (&mut c.married, &lex.married),
             (&mut c.writer_subjects, &lex.writer_subjects),
             (&mut c.third_person, &lex.third_person),
+            (&mut c.third_oblique, &lex.third_oblique),
             (&mut c.employers, &lex.employers),
             (&mut c.past_being, &lex.past_being),
+            (&mut c.appointed, &lex.appointed),
+            (&mut c.durations, &lex.durations),
+            (&mut c.ad_verbs, &lex.ad_verbs),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
             (&mut c.not_negating, &lex.not_negating),
@@ -285,10 +296,17 @@ impl Matcher {
         // In a clause about the past; the folded word before (for pairs: "used to", "5 жыл бұрын").
         let mut former = false;
         let mut former_words = 0;
+        // …opened by "ago" ("5 лет назад уволился"): an event of the past, whose news (leaving
+        // work) holds now.
+        let mut ago_former = false;
         // Where the clause of a past-tense verb began ("была медсестрой"), and whether a clause
         // end or contrast has come since: a later word of the present makes it the past.
         let mut past_from: Option<usize> = None;
         let mut past_closed = false;
+        // That past tense was the writer's own news (see `Lexicon::appointed`): where in `text`
+        // its verb ended. And whether any word of the present has been read.
+        let mut past_alone: Option<usize> = None;
+        let mut any_present = false;
         // That clause told of a diploma (see `Lexicon::diplomas`): where its words end in `toks`,
         // once it has closed.
         let mut diploma = false;
@@ -421,7 +439,7 @@ impl Matcher {
             let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
             // (Any word an occupation's name holds: brands and employers are none.)
             if ex_before && self.vocab.id(&self.morph.stem(&w)).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true)) {
-                (former, former_words) = (true, 0);
+                (former, former_words, ago_former) = (true, 0, false);
             }
             if self.cues.former_prefixes.contains(&w.folded) {
                 ex_pending = true;
@@ -492,7 +510,8 @@ impl Matcher {
             // else ("он подходит?", "will he qualify?").
             writer_speaks |= relative_seg.is_some_and(|r| r != seg) && cue(&self.cues.writer_subjects);
 
-            about_other |= self.cues.third_person.contains(&w.folded);
+            about_other |= self.cues.third_person.contains(&w.folded)
+                || (self.cues.third_oblique.contains(&w.folded) && text[end..].split(['.', '!', '\n']).next().is_some_and(|s| s.contains('?')));
             // (In English after the writer as subject — "we hire", "I'm hiring" — not "hiring
             // managers welcome"; Russian and Kazakh verbs carry their person.)
             let hires = self.cues.employers.contains(&w.folded)
@@ -522,6 +541,7 @@ impl Matcher {
                 continue;
             }
             // ("Программист, не работаю", "…, больше не работаю": no work now, as unemployment.)
+            any_present |= cue(&self.cues.current) || cue(&self.cues.work_now) || cue(&self.cues.work_began);
             if cue(&self.cues.work_now) && self.cues.negations.contains(&was) && !former {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
@@ -530,7 +550,7 @@ impl Matcher {
                 continue;
             }
             // ("not retired", "на пенсию не собираюсь" are no retirement.)
-            if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && !former {
+            if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && (!former || ago_former) {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
             } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
@@ -582,7 +602,7 @@ impl Matcher {
                     let from = q.seg_start(seg);
                     q.move_to_former(if from == q.toks.len() { sentence_start.min(from) } else { from });
                 } else {
-                    (former, former_words) = (true, 0);
+                    (former, former_words, ago_former) = (true, 0, false);
                 }
                 continue;
             } else if self.cues.ago_markers.contains(&w.folded)
@@ -592,6 +612,7 @@ impl Matcher {
                 let clause = first_clause(&text[end..]);
                 if clause.chars().any(normalize::is_word_char) {
                     (former, former_words) = (!self.work_began(clause), 0);
+                    ago_former = former;
                 } else {
                     // "Ago" closing its clause ("Was a neonatologist many years ago", "работала
                     // гинекологом 10 лет назад"): the words before it are the past.
@@ -615,19 +636,27 @@ impl Matcher {
                     && (!w.folded.is_ascii() || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.determiners.contains(&n.folded)));
                 if (current_named && current_closed) || no_work || relative_seg == Some(seg) || was_being {
                     q.move_to_former(first);
-                    (former, former_words) = (true, 0);
+                    (former, former_words, ago_former) = (true, 0, false);
                     continue;
                 }
                 if past_from.is_none() {
                     past_from = Some(first);
                     diploma = cue(&self.cues.diplomas);
+                    // ("Была анестезиологом в Ташкенте", "I worked as a pediatrician": the
+                    // writer's own news of the past, unless an appointment follows — "был
+                    // принят на должность …".)
+                    let opens = self.cues.past_being.contains(&w.folded) && !w.folded.is_ascii() && first == q.toks.len();
+                    let appointed = normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.appointed.contains(&n.folded));
+                    if !diploma && !appointed && (opens || self.cues.writer_subjects.contains(&was)) {
+                        past_alone = Some(end);
+                    }
                 }
             }
             // "Работала педиатром, но уже 5 лет на пенсии": no work now makes the past tense's
             // clause the past, before or after it.
             // ("Никем кроме звукооператора не работал": nothing but that work.)
             let but_for = || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.but_for.contains(&n.folded));
-            if !former && cue(&self.cues.no_work) && !but_for() {
+            if (!former || ago_former) && cue(&self.cues.no_work) && !but_for() {
                 no_work = true;
                 // ("Neonatologist 2014–2020. Currently unemployed.": no work is news of the present.)
                 to_date_entries |= entry_bit;
@@ -641,8 +670,12 @@ impl Matcher {
                 q.former.push(' ');
                 continue;
             }
+            q.stack |= self.stack.contains(&w.folded);
             let is_patient = cue(&self.cues.patients);
-            let asks = is_patient || hires || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
+            // ("…, send CV", "присылайте резюме": a job ad's CV is its reader's; the writer hires.)
+            let ad = self.cues.self_markers.contains(&w.folded) && [&was, &was2].iter().any(|x| self.cues.ad_verbs.contains(x.as_str()));
+            employer |= ad;
+            let asks = is_patient || hires || ad || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
             patient |= is_patient;
             // (A pronoun asking — "я ищу", "I'm looking for" — describes no one.)
@@ -655,7 +688,9 @@ impl Matcher {
             if asks {
                 q.request_segs |= seg_bit(seg);
             }
-            about_self |= self.cues.self_markers.contains(&w.folded);
+            if !ad {
+                about_self |= self.cues.self_markers.contains(&w.folded);
+            }
             q.aspiration |= self.cues.aspirations.contains(&w.folded);
             let doing = self.cues.doing.contains(&w.folded);
             q.doing |= doing;
@@ -732,6 +767,14 @@ impl Matcher {
                 }
             }
             q.request_free |= asks && q.toks.len() == kept;
+        }
+        // "Была анестезиологом в Ташкенте", "I worked as a pediatrician": the writer's news of
+        // the past, with nothing of the present, is the past — unless it counts its time
+        // ("работал педиатром 10 лет" is a CV's experience).
+        if let (Some(from), Some(at), false, false) = (past_from, past_alone, any_present, no_work) {
+            if from < q.toks.len() && !normalize::words(&text[at..]).iter().any(|w| self.cues.durations.contains(&w.folded)) {
+                q.move_to_former(from);
+            }
         }
         // "Специальность по диплому: экономист; должность: Java-разработчик", "Java-разработчик,
         // по диплому экономист": a diploma beside another clause naming work is what the person

@@ -27,6 +27,8 @@ pub(super) struct Scores {
     /// The writer does the work they describe (see `Query::doing`).
     pub(super) doing: bool,
     pub(super) doing_mask: u32,
+    /// A programming language or framework is among the words (see `Lexicon::stack`).
+    pub(super) stack: bool,
     /// The clauses about the writer's past (see `Query::former`), scored on their own.
     pub(super) former: Option<Box<Scores>>,
     /// How much of the best not-listed phrase the query covers.
@@ -191,6 +193,7 @@ impl Matcher {
             aspiration: query.aspiration,
             doing: query.doing,
             doing_mask: query.doing_mask,
+            stack: query.stack,
             // (Before this query's scratch is taken: the clause is a query of its own.)
             former: (!query.former.is_empty()).then(|| Box::new(self.score_text(&query.former, None))),
             ..Default::default()

@@ -327,6 +327,7 @@ impl Matcher {
                 g,
                 uncontested && sc.generic_alone,
                 sc.generic_modified,
+                self.generic_pointed(sc, gi),
             );
         }
         if listed_ok || (partial_ok && g < l1 + TIE) {
@@ -382,7 +383,16 @@ impl Matcher {
             }
         }
         if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
-            return self.generic_verdict(cleaned, gi, &ranked, &self.topics_beyond_generic(sc, topics), g, false, sc.generic_modified);
+            return self.generic_verdict(
+                cleaned,
+                gi,
+                &ranked,
+                &self.topics_beyond_generic(sc, topics),
+                g,
+                false,
+                sc.generic_modified,
+                self.generic_pointed(sc, gi),
+            );
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
@@ -412,6 +422,17 @@ impl Matcher {
         topics.iter().filter(|t| sc.topic_mask[self.index_of(&t.code)] & !sc.generic_mask != 0).cloned().collect()
     }
 
+    /// Something beside a generic word says which of its professions is meant: a programming
+    /// language, or a word of a member's name or topic ("Java developer", "www-разработчик",
+    /// "разработчик мобильных игр").
+    fn generic_pointed(&self, sc: &Scores, gi: u16) -> bool {
+        sc.stack
+            || self.generic_codes[gi as usize].iter().any(|c| {
+                let i = self.index_of(c);
+                (sc.listed_mask[i] | sc.topic_mask[i]) & !sc.generic_mask & !sc.light_mask != 0
+            })
+    }
+
     /// The answer for a generic word: its professions, those the query matched best first (data
     /// order breaks ties, so the most typical member comes first). A question — unless every
     /// reading of the word is on the list (`closed`) and nothing off the list competes: then it
@@ -430,6 +451,7 @@ impl Matcher {
         score: f32,
         uncontested: bool,
         modified: bool,
+        pointed: bool,
     ) -> Verdict {
         // Members the query did not single out still fit as the word fits.
         let floor = round(score * GENERIC_MEMBER_SHARE);
@@ -450,7 +472,7 @@ impl Matcher {
         // What the topic confirms leads; a question then offers what it adds ahead of the rest
         // of the word's readings, an answer (only the word's own readings can be it) after them.
         let (mut confirmed, rest): (Vec<Candidate>, Vec<Candidate>) = cands.into_iter().partition(|c| topic(c) > 0.0);
-        let qualifies = uncontested && closed && !modified && score >= GENERIC_MIN;
+        let qualifies = uncontested && closed && !modified && score >= GENERIC_MIN && (!self.generic_needs_topic[group as usize] || pointed);
         if qualifies {
             confirmed.extend(rest);
             confirmed.extend(extra);
