@@ -328,6 +328,10 @@ pub struct Lexicon {
     /// Imperatives of a job ad before a CV ("send CV", "присылайте резюме"): the ad's reader is
     /// asked, the writer hires.
     pub ad_verbs: PerLang,
+    /// Words only a job ad holds ("з/п", "salary"): the writer hires.
+    pub job_ads: PerLang,
+    /// The writer's possessives ("my CV", "моё резюме"): the writer's own, no ad.
+    pub own: PerLang,
     pub contrasts: PerLang,
     /// "Not" after what the writer is not (Kazakh "мұғалім емеспін"): the clause before it.
     pub negations_after: PerLang,
@@ -542,6 +546,10 @@ struct RawLexicon {
     durations: PerLang,
     #[serde(default)]
     ad_verbs: PerLang,
+    #[serde(default)]
+    job_ads: PerLang,
+    #[serde(default)]
+    own: PerLang,
     #[serde(default)]
     contrasts: PerLang,
     #[serde(default)]
@@ -976,6 +984,8 @@ impl Catalog {
             appointed: rl.appointed,
             durations: rl.durations,
             ad_verbs: rl.ad_verbs,
+            job_ads: rl.job_ads,
+            own: rl.own,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,
             not_negating: rl.not_negating,

@@ -144,6 +144,8 @@ pub(super) struct Cues {
     pub appointed: HashSet<String>,
     pub durations: HashSet<String>,
     pub ad_verbs: HashSet<String>,
+    pub job_ads: HashSet<String>,
+    pub own: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
     pub not_negating: HashSet<String>,
@@ -152,7 +154,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 36] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 38] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -186,6 +188,8 @@ impl Cues {
             (&mut c.appointed, &lex.appointed),
             (&mut c.durations, &lex.durations),
             (&mut c.ad_verbs, &lex.ad_verbs),
+            (&mut c.job_ads, &lex.job_ads),
+            (&mut c.own, &lex.own),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
             (&mut c.not_negating, &lex.not_negating),
@@ -307,6 +311,8 @@ impl Matcher {
         // its verb ended. And whether any word of the present has been read.
         let mut past_alone: Option<usize> = None;
         let mut any_present = false;
+        // A word of the present or of work begun came after a word of retirement.
+        let mut work_after_leaving = false;
         // That clause told of a diploma (see `Lexicon::diplomas`): where its words end in `toks`,
         // once it has closed.
         let mut diploma = false;
@@ -470,10 +476,12 @@ impl Matcher {
             year_in_entry |= year;
             // (The marker is no word of the query: "present" is no presenter.)
             if self.cues.to_date.contains(&pair) {
+                any_present = true;
                 to_date_entries |= entry_bit;
                 q.pop_word(&was);
                 continue;
             } else if self.cues.to_date.contains(&w.folded) {
+                any_present = true;
                 to_date_entries |= entry_bit;
                 continue;
             }
@@ -541,7 +549,15 @@ impl Matcher {
                 continue;
             }
             // ("Программист, не работаю", "…, больше не работаю": no work now, as unemployment.)
-            any_present |= cue(&self.cues.current) || cue(&self.cues.work_now) || cue(&self.cues.work_began);
+            let present = cue(&self.cues.current) || cue(&self.cues.work_now) || cue(&self.cues.work_began);
+            any_present |= present;
+            // ("Уволился из армии, работаю инженером…", "уволилась и перешла педиатром в частную
+            // клинику": work after leaving work is work now.)
+            // ("…, I quit last month and I'm looking for a new job now", "уволился, переехал в
+            // Алматы": no work named.)
+            work_after_leaving |= retired_seg.is_some()
+                && !self.cues.negations.contains(&was)
+                && (cue(&self.cues.work_now) || (cue(&self.cues.work_began) && self.clause_names_work(&text[end..])));
             if cue(&self.cues.work_now) && self.cues.negations.contains(&was) && !former {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
@@ -631,7 +647,10 @@ impl Matcher {
                 // …nor is the writer's own "I was a/an …", "я была …" (a CV says "работал", not
                 // "я был").
                 // (In English before an article: "I was hired as …" is news of a job begun.)
+                // (…nor before an appointment: "я был принят на должность …".)
+                let appointed = normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.appointed.contains(&n.folded));
                 let was_being = self.cues.past_being.contains(&w.folded)
+                    && !appointed
                     && self.cues.writer_subjects.contains(&was)
                     && (!w.folded.is_ascii() || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.determiners.contains(&n.folded)));
                 if (current_named && current_closed) || no_work || relative_seg == Some(seg) || was_being {
@@ -645,8 +664,9 @@ impl Matcher {
                     // ("Была анестезиологом в Ташкенте", "I worked as a pediatrician": the
                     // writer's own news of the past, unless an appointment follows — "был
                     // принят на должность …".)
-                    let opens = self.cues.past_being.contains(&w.folded) && !w.folded.is_ascii() && first == q.toks.len();
-                    let appointed = normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.appointed.contains(&n.folded));
+                    // (Opening it after a place or time is opening it: "В Ташкенте была
+                    // неонатологом".)
+                    let opens = self.cues.past_being.contains(&w.folded) && !w.folded.is_ascii() && q.toks[first..].iter().all(|t| !self.names_work(&t.word));
                     if !diploma && !appointed && (opens || self.cues.writer_subjects.contains(&was)) {
                         past_alone = Some(end);
                     }
@@ -673,7 +693,13 @@ impl Matcher {
             q.stack |= self.stack.contains(&w.folded);
             let is_patient = cue(&self.cues.patients);
             // ("…, send CV", "присылайте резюме": a job ad's CV is its reader's; the writer hires.)
-            let ad = self.cues.self_markers.contains(&w.folded) && [&was, &was2].iter().any(|x| self.cues.ad_verbs.contains(x.as_str()));
+            // (Either way round — "түйіндеме жіберіңіз" — and not the writer's own: "where do I
+            // send my CV?", "job ads" words too: "з/п от 400 000", "salary".)
+            let own = self.cues.self_pronouns.contains(&was) || self.cues.writer_subjects.contains(&was) || self.cues.own.contains(&was);
+            let ad = (self.cues.self_markers.contains(&w.folded) && !own && [&was, &was2].iter().any(|x| self.cues.ad_verbs.contains(x.as_str())))
+                || (self.cues.ad_verbs.contains(&w.folded) && self.cues.self_markers.contains(&was))
+                || cue(&self.cues.job_ads)
+                || self.cues.job_ads.contains(&pair);
             employer |= ad;
             let asks = is_patient || hires || ad || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;
@@ -828,6 +854,11 @@ impl Matcher {
         // (An employer asks for someone whatever else the message says: "we hire web developers,
         // can they get residence?")
         q.request = (request && !about_self && (patient || !pronoun)) || employer;
+        // (An employer's words ask for whoever the ad names, in any clause: "Вакансия: врач-
+        // педиатр, з/п от 400 000".)
+        if employer {
+            q.request_segs = u32::MAX;
+        }
         // "My wife is a paediatrician, I drive trucks", "муж у меня нейрохирург, а я сижу с
         // детьми": the relative's job is told beside the writer's own situation, and nothing asks
         // about the relative ("…, он подходит?") — the writer's is the one to answer.
@@ -843,7 +874,7 @@ impl Matcher {
         // on its own without them.)
         // (Not when a clause of the present names work: "retired from the army, now a cloud
         // engineer", "на пенсии по выслуге, но продолжаю работать анестезиологом".)
-        if retired_seg.is_some() && !current_named && closed_entries & retired_entry == 0 {
+        if retired_seg.is_some() && !current_named && !work_after_leaving && closed_entries & retired_entry == 0 {
             let is_retirement = |t: &Tok| {
                 let f = &t.word.folded;
                 self.cues.retirement.contains(f) || cyrillic_cue_reading(f).is_some_and(|c| self.cues.retirement.contains(&c))
