@@ -1097,6 +1097,14 @@ mod tests {
     }
 
     #[test]
+    fn the_writers_clause_beside_a_relatives_is_the_answer() {
+        listed_as(&[("My husband is a driver and I'm a neonatologist, does my job qualify?", "2215-2-002"), ("Я педиатр, а мой муж водитель", "2215-1-001")]);
+        never_listed(&["My wife is a pediatrician and I work as a driver"]);
+        // "quit smoking" leaves no work.
+        listed_as(&[("I quit smoking last year. I'm a neurosurgeon", "2217-4-001")]);
+    }
+
+    #[test]
     fn a_relatives_pronoun_asks_only_in_a_question() {
         never_listed(&["My brother is software developer, I am cook in his cafe"]);
         assert_eq!(listed("my brother is a mobile app developer, is his job on the list?").as_deref(), Some("2512-2-003"));

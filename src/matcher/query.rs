@@ -329,6 +329,8 @@ impl Matcher {
         // The current segment was opened by a spaced dash.
         let mut seg_by_dash = false;
         let (mut writer_speaks, mut about_other) = (false, false);
+        // The segments where the writer is a subject ("я", "I").
+        let mut writer_segs = 0u32;
         let mut employer = false;
         // The segment of a word of retirement, if one has been read.
         let mut retired_seg: Option<u8> = None;
@@ -511,12 +513,21 @@ impl Matcher {
                 let own = q.seg_start(seg);
                 let from = if own == q.toks.len() && seg_by_dash && seg > 0 { q.toks.iter().rposition(|t| t.seg + 1 < seg).map_or(0, |i| i + 1) } else { own };
                 relative_from.get_or_insert(from);
-                // (The writer's own past told before: "раньше был поваром, а жена у меня педиатр".)
-                writer_speaks |= !former && !q.former.is_empty();
+                // (The writer's own past told before: "раньше был поваром, а жена у меня педиатр";
+                // or the writer's own clause before: "Я педиатр, а мой муж водитель".)
+                writer_speaks |= (!former && !q.former.is_empty()) || writer_segs & !seg_bit(seg) != 0;
             }
             // The writer as the subject of a clause of their own, and a question about someone
             // else ("он подходит?", "will he qualify?").
+            // (After the relative's job in the same clause the writer opens one of their own: "My
+            // husband is a driver and I'm a neonatologist".)
+            if relative_seg == Some(seg) && cue(&self.cues.writer_subjects) && relative_from.is_some_and(|f| f < q.toks.len()) {
+                seg = seg.saturating_add(1);
+            }
             writer_speaks |= relative_seg.is_some_and(|r| r != seg) && cue(&self.cues.writer_subjects);
+            if cue(&self.cues.writer_subjects) {
+                writer_segs |= seg_bit(seg);
+            }
 
             about_other |= self.cues.third_person.contains(&w.folded)
                 || (self.cues.third_oblique.contains(&w.folded) && text[end..].split(['.', '!', '\n']).next().is_some_and(|s| s.contains('?')));
@@ -566,7 +577,10 @@ impl Matcher {
                 continue;
             }
             // ("not retired", "на пенсию не собираюсь" are no retirement.)
-            if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && (!former || ago_former) {
+            // (Nor leaving not yet done or not work: "going to quit my job", "quit smoking".)
+            let not_work_left =
+                was == "to" || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| n.folded.is_ascii() && n.folded.ends_with("ing"));
+            if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && (!former || ago_former) && !not_work_left {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
             } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
@@ -676,7 +690,7 @@ impl Matcher {
             // clause the past, before or after it.
             // ("Никем кроме звукооператора не работал": nothing but that work.)
             let but_for = || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.but_for.contains(&n.folded));
-            if (!former || ago_former) && cue(&self.cues.no_work) && !but_for() {
+            if (!former || ago_former) && cue(&self.cues.no_work) && !but_for() && !not_work_left {
                 no_work = true;
                 // ("Neonatologist 2014–2020. Currently unemployed.": no work is news of the present.)
                 to_date_entries |= entry_bit;
