@@ -230,6 +230,10 @@ pub struct Lexicon {
     /// Programming languages and frameworks (each a qualifier too): beside a word such as
     /// "developer" they say the work is software (see `GenericGroup::needs_topic`).
     pub stack: PerLang,
+    /// Words of a job function other than the engineering or care a listed name does (sales,
+    /// procurement, marketing, recruiting): an off-list title reading one beside a listed name's
+    /// words is that other occupation ("Sales Engineer — industrial automation").
+    pub functions: PerLang,
     pub abbreviations: Vec<Abbreviation>,
     pub generic: Vec<GenericGroup>,
     /// Topic words: a workplace, subject or activity that points at listed professions without
@@ -470,6 +474,8 @@ struct RawLexicon {
     qualifiers: PerLang,
     #[serde(default)]
     stack: PerLang,
+    #[serde(default)]
+    functions: PerLang,
     #[serde(default)]
     abbreviations: Vec<RawAbbreviation>,
     #[serde(default)]
@@ -946,6 +952,7 @@ impl Catalog {
             stopwords: rl.stopwords,
             qualifiers: rl.qualifiers,
             stack: rl.stack,
+            functions: rl.functions,
             abbreviations: rl.abbreviations.into_iter().map(|a| Abbreviation { from: a.from, to: a.to, exact_case: a.exact_case }).collect(),
             generic,
             topics,

@@ -37,7 +37,7 @@ async fn listed_unsure_and_not_listed_in_each_language() {
     assert_eq!(data.len(), 9, "{data:?}");
     assert!(data.iter().all(|d| d.starts_with("a:22")), "a candidate answers the question: {data:?}");
     // English: not listed, near professions as buttons, a hint to rephrase.
-    s.push(private_text(3, 300, "en", "surgeon"));
+    s.push(private_text(3, 300, "en", "cardiac surgeon"));
     let r = s.reply_number(300, 1).await;
     let t = text(&r);
     assert!(t.contains("not on the list") && t.contains("NKZ code"), "{t}");
@@ -85,7 +85,7 @@ async fn an_offered_profession_opens_below_and_the_verdict_stays() {
     let shown = s.reply_number(100, 2).await;
     assert!(text(&shown).contains("✅") && text(&shown).contains("2217-4-001"), "{}", text(&shown));
     // ✅ with other fitting codes: the same.
-    s.push(private_text(3, 100, "ru", "разработчик"));
+    s.push(private_text(3, 100, "ru", "Java-разработчик"));
     let r = s.reply_number(100, 3).await;
     assert!(text(&r).contains("2512-1-007") && button_data(&r).contains(&"p:2512-2-003".to_string()), "{}", text(&r));
     s.push(callback(4, 100, "ru", "p:2512-2-003", 556));
@@ -257,7 +257,7 @@ async fn inline_mode_offers_candidates() {
     // Issue #12, items 6 and 11: the near professions are in the posted text (inline results have
     // no buttons), and the answer is personal (it is in this user's language).
     assert!(a.iter().all(|c| c["is_personal"] == true), "{:?}", a.iter().map(|c| &c["is_personal"]).collect::<Vec<_>>());
-    s.push(inline(5, 100, "ru", "хирург"));
+    s.push(inline(5, 100, "ru", "кардиохирург"));
     let a = s.wait_for("answerInlineQuery", 15, |c| c.len() >= 5).await;
     let posted = a[4]["results"][0]["input_message_content"]["message_text"].as_str().unwrap();
     let near = posted.split("Близкие профессии из перечня:").nth(1).expect(posted);

@@ -61,6 +61,7 @@ impl Matcher {
             stopwords: folded_set(&lex.stopwords),
             qualifiers: folded_set(&lex.qualifiers),
             stack: folded_set(&lex.stack),
+            functions: HashSet::default(),
             context: HashSet::default(),
             // (Without the soft sign too: "записатся" is how many type "записаться".)
             requests: folded_set(&lex.requests).into_iter().flat_map(|w| [w.replace('ь', ""), w]).collect(),
@@ -114,6 +115,7 @@ impl Matcher {
                 [m.morph.stem(&w), w.folded]
             })
             .collect();
+        m.functions = lex.functions.iter().map(|(_, w)| m.morph.stem(&normalize::word(w))).collect();
         m.compound_heads = lex.compound_heads.iter().map(|(_, w)| m.morph.stem(&normalize::word(w))).collect();
         let mut terms = Vec::new();
         fn term(text: &str, target: Target) -> Term<'_> {

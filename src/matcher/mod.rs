@@ -263,6 +263,8 @@ pub struct Matcher {
     phrases: Vec<Phrase>,
     stopwords: HashSet<String>,
     qualifiers: HashSet<String>,
+    /// Stems of the words of other job functions (`Lexicon::functions`).
+    functions: HashSet<String>,
     /// Programming languages and frameworks, folded (`Lexicon::stack`).
     stack: HashSet<String>,
     /// Stems of context words (`data/lexicon.toml` `[context]`).
@@ -1113,6 +1115,16 @@ mod tests {
         never_listed(&["My wife is a pediatrician and I work as a driver"]);
         // "quit smoking" leaves no work.
         listed_as(&[("I quit smoking last year. I'm a neurosurgeon", "2217-4-001")]);
+    }
+
+    #[test]
+    fn a_title_of_another_function_is_that_occupation() {
+        never_listed(&["Инженер по продажам лазерного оборудования", "Sales Engineer — industrial automation (Siemens)"]);
+        // …but a service or setting-up engineer of the same equipment is that equipment's engineer.
+        listed_as(&[
+            ("Сервисный инженер по лазерному оборудованию (Trumpf, Bodor)", "2149-9-002"),
+            ("I used to be a math teacher, now I'm a full-time Python developer", "2512-1-007"),
+        ]);
     }
 
     #[test]

@@ -65,6 +65,10 @@ pub(super) struct Scores {
     pub(super) confirmed: Vec<bool>,
     /// Per listed profession: its words stand with a modifier nothing on the list reads.
     pub(super) listed_modified: Vec<bool>,
+    /// Per listed profession: an occupation off the list reads its title too, in one segment,
+    /// with a word of another job function no listed phrase reads ("Инженер по продажам
+    /// лазерного оборудования": a sales engineer; see `Lexicon::functions`).
+    pub(super) listed_rival: Vec<bool>,
     /// Query words that are qualifiers or context (they never make the head of a title).
     pub(super) light_mask: u32,
     /// Whether the best generic word stands outside a place ("онкогинеколог в НИИ онкологии",
@@ -187,6 +191,7 @@ impl Matcher {
             topic_closed: vec![false; n],
             topic_mask: vec![0; n],
             listed_modified: vec![false; n],
+            listed_rival: vec![false; n],
             confirmed: vec![false; n],
             listed_mask: vec![0; n],
             request: query.request,
@@ -723,6 +728,22 @@ impl Matcher {
                 let mut core = (0..toks.len()).filter(|j| masks[i] & (1 << j) != 0 && !qwords[*j].qualifier).peekable();
                 sc.place_only[i] = core.peek().is_some() && core.all(|j| toks[j].place);
                 sc.listed_modified[i] = has_modifier(masks[i]);
+                // (A rival reading of the same title: it shares a word of this reading, lies in one
+                // segment, and reads a word of another function of its own, outside brackets.)
+                let m = masks[i];
+                sc.listed_rival[i] = reached.iter().any(|r| {
+                    matches!(self.phrases[r.phrase as usize].target, Target::NotListed(g) if !self.no_occupation(g))
+                        && r.recall >= CLAIM_RECALL
+                        && r.mask & m != 0
+                        && (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).map(|j| toks[j].seg).collect::<std::collections::BTreeSet<_>>().len() == 1
+                        && (0..toks.len()).any(|j| {
+                            r.mask & (1 << j) != 0
+                                && m & (1 << j) == 0
+                                && listed_touch & (1 << j) == 0
+                                && !toks[j].paren
+                                && self.functions.contains(&qwords[j].stem)
+                        })
+                });
                 sc.listed_mask[i] = masks[i];
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
                 if precision >= PARTIAL_PRECISION_MIN {

@@ -330,6 +330,12 @@ impl Matcher {
                 self.generic_pointed(sc, gi),
             );
         }
+        // A title read off the list too, by a phrase with a word no listed name reads ("Инженер по
+        // продажам лазерного оборудования", "Sales Engineer — industrial automation"): that other
+        // occupation.
+        if (listed_ok || partial_ok) && n >= NOT_LISTED_MIN && ranked.first().is_some_and(|c| sc.listed_rival[self.index_of(&c.code)]) {
+            return self.not_listed(cleaned, &ranked, None, Reason::OtherOccupation);
+        }
         if listed_ok || (partial_ok && g < l1 + TIE) {
             // A name read in part beside what other professions' topics read and it does not
             // ("инженер по внедрению 1С": the 1C of IT professions): which one, ask.
