@@ -334,6 +334,12 @@ pub struct Lexicon {
     pub ad_verbs: PerLang,
     /// Words only a job ad holds ("з/п", "salary"): the writer hires.
     pub job_ads: PerLang,
+    /// Salaries ("з/п", "salary"): a job ad's only before a range offered (`ad_ranges`).
+    pub salaries: PerLang,
+    pub ad_ranges: PerLang,
+    /// Hiring words ("требуется", "wanted"): a CV after them is the reader's.
+    pub hiring: PerLang,
+    pub cvs: PerLang,
     /// The writer's possessives ("my CV", "моё резюме"): the writer's own, no ad.
     pub own: PerLang,
     pub contrasts: PerLang,
@@ -554,6 +560,14 @@ struct RawLexicon {
     ad_verbs: PerLang,
     #[serde(default)]
     job_ads: PerLang,
+    #[serde(default)]
+    salaries: PerLang,
+    #[serde(default)]
+    ad_ranges: PerLang,
+    #[serde(default)]
+    hiring: PerLang,
+    #[serde(default)]
+    cvs: PerLang,
     #[serde(default)]
     own: PerLang,
     #[serde(default)]
@@ -992,6 +1006,10 @@ impl Catalog {
             durations: rl.durations,
             ad_verbs: rl.ad_verbs,
             job_ads: rl.job_ads,
+            salaries: rl.salaries,
+            ad_ranges: rl.ad_ranges,
+            hiring: rl.hiring,
+            cvs: rl.cvs,
             own: rl.own,
             contrasts: rl.contrasts,
             negations_after: rl.negations_after,

@@ -1105,7 +1105,12 @@ mod tests {
             "Бізге педиатр керек, түйіндеме жіберіңіз",
             "Вакансия: врач-педиатр в детскую поликлинику, з/п от 400 000",
         ]);
-        // A CV of the writer's own is no ad.
+        never_listed(&["Вакансия: видеомонтажёр, зарплата 300к + бонусы", "Требуется графический дизайнер. Резюме на почту design@mail.kz"]);
+        // A CV or salary of the writer's own is no ad.
+        listed_as(&[
+            ("Senior iOS developer, my current salary is $3000, can I get PR?", "2512-2-003"),
+            ("Резюме: инженер по защите информации, опыт 7 лет, желаемая з/п 900 000", "2524-0-003"),
+        ]);
         listed_as(&[("Frontend developer, CV attached", "2512-2-001"), ("I'm an Android developer, where do I send my CV?", "2512-2-003")]);
     }
 

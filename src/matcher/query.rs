@@ -145,6 +145,10 @@ pub(super) struct Cues {
     pub durations: HashSet<String>,
     pub ad_verbs: HashSet<String>,
     pub job_ads: HashSet<String>,
+    pub salaries: HashSet<String>,
+    pub ad_ranges: HashSet<String>,
+    pub hiring: HashSet<String>,
+    pub cvs: HashSet<String>,
     pub own: HashSet<String>,
     pub contrasts: HashSet<String>,
     pub negations_after: HashSet<String>,
@@ -154,7 +158,7 @@ pub(super) struct Cues {
 impl Cues {
     pub fn new(lex: &crate::catalog::Lexicon) -> Cues {
         let mut c = Cues::default();
-        let lists: [(&mut HashSet<String>, &PerLang); 38] = [
+        let lists: [(&mut HashSet<String>, &PerLang); 42] = [
             (&mut c.self_markers, &lex.self_markers),
             (&mut c.self_pronouns, &lex.self_pronouns),
             (&mut c.patients, &lex.patients),
@@ -189,6 +193,10 @@ impl Cues {
             (&mut c.durations, &lex.durations),
             (&mut c.ad_verbs, &lex.ad_verbs),
             (&mut c.job_ads, &lex.job_ads),
+            (&mut c.salaries, &lex.salaries),
+            (&mut c.ad_ranges, &lex.ad_ranges),
+            (&mut c.hiring, &lex.hiring),
+            (&mut c.cvs, &lex.cvs),
             (&mut c.own, &lex.own),
             (&mut c.contrasts, &lex.contrasts),
             (&mut c.negations_after, &lex.negations_after),
@@ -331,6 +339,8 @@ impl Matcher {
         let (mut writer_speaks, mut about_other) = (false, false);
         // The segments where the writer is a subject ("я", "I").
         let mut writer_segs = 0u32;
+        // A hiring word has been read ("требуется", "wanted"): a CV after it is the reader's.
+        let mut hiring_seen = false;
         let mut employer = false;
         // The segment of a word of retirement, if one has been read.
         let mut retired_seg: Option<u8> = None;
@@ -579,8 +589,8 @@ impl Matcher {
             // ("not retired", "на пенсию не собираюсь" are no retirement.)
             // (Nor leaving not yet done or not work: "going to quit my job", "quit smoking".)
             let not_work_left =
-                was == "to" || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| n.folded.is_ascii() && n.folded.ends_with("ing"));
-            if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && (!former || ago_former) && !not_work_left {
+                || was == "to" || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| n.folded.is_ascii() && n.folded.ends_with("ing"));
+            if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && (!former || ago_former) && !not_work_left() {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
             } else if retired_seg == Some(seg) && self.cues.negations.contains(&w.folded) {
@@ -690,7 +700,7 @@ impl Matcher {
             // clause the past, before or after it.
             // ("Никем кроме звукооператора не работал": nothing but that work.)
             let but_for = || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.but_for.contains(&n.folded));
-            if (!former || ago_former) && cue(&self.cues.no_work) && !but_for() && !not_work_left {
+            if (!former || ago_former) && cue(&self.cues.no_work) && !but_for() && !not_work_left() {
                 no_work = true;
                 // ("Neonatologist 2014–2020. Currently unemployed.": no work is news of the present.)
                 to_date_entries |= entry_bit;
@@ -710,10 +720,15 @@ impl Matcher {
             // (Either way round — "түйіндеме жіберіңіз" — and not the writer's own: "where do I
             // send my CV?", "job ads" words too: "з/п от 400 000", "salary".)
             let own = self.cues.self_pronouns.contains(&was) || self.cues.writer_subjects.contains(&was) || self.cues.own.contains(&was);
-            let ad = (self.cues.self_markers.contains(&w.folded) && !own && [&was, &was2].iter().any(|x| self.cues.ad_verbs.contains(x.as_str())))
+            let next_is_range = || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.ad_ranges.contains(&n.folded));
+            let ad = (self.cues.self_markers.contains(&w.folded)
+                && !own
+                && ([&was, &was2].iter().any(|x| self.cues.ad_verbs.contains(x.as_str())) || (hiring_seen && cue(&self.cues.cvs))))
                 || (self.cues.ad_verbs.contains(&w.folded) && self.cues.self_markers.contains(&was))
                 || cue(&self.cues.job_ads)
-                || self.cues.job_ads.contains(&pair);
+                || self.cues.job_ads.contains(&pair)
+                || ((cue(&self.cues.salaries) || self.cues.salaries.contains(&pair)) && (hiring_seen || next_is_range()));
+            hiring_seen |= cue(&self.cues.hiring);
             employer |= ad;
             let asks = is_patient || hires || ad || cue(&self.requests) || (w.folded.contains('ь') && self.requests.contains(&w.folded.replace('ь', "")));
             request |= asks;

@@ -711,6 +711,8 @@ impl Matcher {
                 }
             }
         }
+        // The words of another job function (see `listed_rival`), outside brackets.
+        let function_words = (0..toks.len()).filter(|&j| !toks[j].paren && self.functions.contains(&qwords[j].stem)).fold(0u32, |m, j| m | 1 << j);
         for i in 0..n {
             if topic_recall[i] > 0.0 {
                 let precision = precision_of(topic_masks[i], Target::Listed(i as u16));
@@ -731,19 +733,14 @@ impl Matcher {
                 // (A rival reading of the same title: it shares a word of this reading, lies in one
                 // segment, and reads a word of another function of its own, outside brackets.)
                 let m = masks[i];
-                sc.listed_rival[i] = reached.iter().any(|r| {
-                    matches!(self.phrases[r.phrase as usize].target, Target::NotListed(g) if !self.no_occupation(g))
-                        && r.recall >= CLAIM_RECALL
-                        && r.mask & m != 0
-                        && (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).map(|j| toks[j].seg).collect::<std::collections::BTreeSet<_>>().len() == 1
-                        && (0..toks.len()).any(|j| {
-                            r.mask & (1 << j) != 0
-                                && m & (1 << j) == 0
-                                && listed_touch & (1 << j) == 0
-                                && !toks[j].paren
-                                && self.functions.contains(&qwords[j].stem)
-                        })
-                });
+                sc.listed_rival[i] = function_words != 0
+                    && reached.iter().any(|r| {
+                        matches!(self.phrases[r.phrase as usize].target, Target::NotListed(g) if !self.no_occupation(g))
+                            && r.recall >= CLAIM_RECALL
+                            && r.mask & m != 0
+                            && r.mask & function_words & !m & !listed_touch != 0
+                            && (0..toks.len()).filter(|j| r.mask & (1 << j) != 0).all(|j| toks[j].seg == toks[r.mask.trailing_zeros() as usize].seg)
+                    });
                 sc.listed_mask[i] = masks[i];
                 sc.listed[i] = similarity::combine(best_recall[i], precision);
                 if precision >= PARTIAL_PRECISION_MIN {
