@@ -1133,6 +1133,12 @@ mod tests {
     }
 
     #[test]
+    fn a_project_manager_of_another_industry_is_not_listed_and_list_items_are_entries() {
+        never_listed(&["менеджер проектов в строительной компании", "Project Manager (construction), PMP", "1. 2015-2019 педиатр 2. 2019-н.в. менеджер"]);
+        listed_as(&[("менеджер IT-проектов в строительной компании", "2512-1-003"), ("1) 2019-н.в. педиатр 2) 2015-2019 медсестра", "2215-1-001")]);
+    }
+
+    #[test]
     fn a_relatives_pronoun_asks_only_in_a_question() {
         never_listed(&["My brother is software developer, I am cook in his cafe"]);
         assert_eq!(listed("my brother is a mobile app developer, is his job on the list?").as_deref(), Some("2512-2-003"));

@@ -466,6 +466,18 @@ impl Matcher {
             let pair = format!("{prev} {}", w.folded);
             let was = std::mem::replace(&mut prev, w.folded.clone());
             let was2 = std::mem::replace(&mut prev2, was.clone());
+            // ("1. 2015–2019 педиатр 2. 2019–н.в. менеджер": a list item's number after a space
+            // begins an entry of its own.)
+            if raw.len() <= 2
+                && raw.bytes().all(|b| b.is_ascii_digit())
+                && spaced
+                && text[end..].starts_with(['.', ')'])
+                && entry_starts.last().is_some_and(|&e| e < q.toks.len())
+            {
+                entry_starts.push(q.toks.len());
+                strong_entries |= 1u64 << (entry_starts.len() - 1).min(63);
+                year_in_entry = false;
+            }
             let entry_bit = 1u64 << (entry_starts.len() - 1).min(63);
             let year = raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()) && (raw.starts_with("19") || raw.starts_with("20"));
             if year && ((year_in_entry && dash_before) || self.cues.range_ends.contains(&was)) {
