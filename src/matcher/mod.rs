@@ -1139,6 +1139,17 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_words_brackets_list_a_stack_an_open_words_a_domain() {
+        listed_as(&[
+            ("Solution Architect (microservices, AWS), ex-EPAM", "2511-3-001"),
+            ("AWS Solutions Architect", "2529-0-001"),
+            ("1С-программист (ERP, УТ, доработки конфигураций)", "2519-9-002"),
+        ]);
+        // (An open word's brackets still narrow it: the process engineer of a pharmaceutical plant.)
+        listed_as(&[("Process engineer @ Sanofi plant (vaccine fill-finish, GMP)", "2145-9-007")]);
+    }
+
+    #[test]
     fn a_relatives_pronoun_asks_only_in_a_question() {
         never_listed(&["My brother is software developer, I am cook in his cafe"]);
         assert_eq!(listed("my brother is a mobile app developer, is his job on the list?").as_deref(), Some("2512-2-003"));

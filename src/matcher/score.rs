@@ -80,6 +80,8 @@ pub(super) struct Scores {
     pub(super) alt_segs: u32,
     /// Query words after a place marker ("в онкологии").
     pub(super) place_mask: u32,
+    /// Query words in brackets.
+    pub(super) paren_mask: u32,
     /// Russian words shaped like adjectives ("большое", "новый"): alone they name no one.
     pub(super) adjective_mask: u32,
     /// Words of a patient ("kids", "ребёнок"): alone they name no doctor ("married, 2 kids,
@@ -269,6 +271,7 @@ impl Matcher {
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
         sc.alt_segs = query.alt_segs;
         sc.place_mask = word_mask(toks.iter().map(|t| t.place));
+        sc.paren_mask = word_mask(toks.iter().map(|t| t.paren));
         sc.adjective_mask = word_mask(toks.iter().map(|t| morph::russian_adjective_shaped(&t.word.folded)));
         // (By each word's stem as read above: "kids" is "kid".)
         sc.patient_mask = word_mask(toks.iter().zip(&qwords).map(|(t, q)| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&q.stem)));

@@ -302,7 +302,7 @@ impl Matcher {
             if self.generic_narrows[gi as usize] && uncontested && sc.generic_alone && !sc.generic_modified && g >= GENERIC_MIN {
                 // (Words beside the generic one: "chemical engineer" is not narrowed by its own
                 // "chemical".)
-                let beside = !sc.generic_mask & !sc.light_mask;
+                let beside = !sc.generic_mask & !sc.light_mask & !self.brackets_beside_generic(sc, gi);
                 let mut pointed: Vec<Candidate> = members
                     .iter()
                     .filter(|c| {
@@ -323,7 +323,7 @@ impl Matcher {
                 cleaned,
                 gi,
                 &ranked,
-                &self.topics_beyond_generic(sc, topics),
+                &self.topics_beyond_generic(sc, topics, gi),
                 g,
                 uncontested && sc.generic_alone,
                 sc.generic_modified,
@@ -393,7 +393,7 @@ impl Matcher {
                 cleaned,
                 gi,
                 &ranked,
-                &self.topics_beyond_generic(sc, topics),
+                &self.topics_beyond_generic(sc, topics, gi),
                 g,
                 false,
                 sc.generic_modified,
@@ -423,9 +423,23 @@ impl Matcher {
     }
 
     /// The topics read from more than the generic word's own words: "data" of "data analyst" is
-    /// no data centre.
-    fn topics_beyond_generic(&self, sc: &Scores, topics: &[Candidate]) -> Vec<Candidate> {
-        topics.iter().filter(|t| sc.topic_mask[self.index_of(&t.code)] & !sc.generic_mask != 0).cloned().collect()
+    /// no data centre. (Outside brackets, for a closed word outside them: "Solution Architect
+    /// (microservices, AWS)" is an architect whose stack the brackets list, not the cloud
+    /// specialist an "AWS Solutions Architect" is; an open word's brackets name its domain:
+    /// "Инженер-технолог (производство минеральных удобрений)".)
+    fn topics_beyond_generic(&self, sc: &Scores, topics: &[Candidate], gi: u16) -> Vec<Candidate> {
+        let beyond = !sc.generic_mask & !self.brackets_beside_generic(sc, gi);
+        topics.iter().filter(|t| sc.topic_mask[self.index_of(&t.code)] & beyond != 0).cloned().collect()
+    }
+
+    /// The words in brackets beside a closed generic word outside them (see
+    /// `topics_beyond_generic`).
+    fn brackets_beside_generic(&self, sc: &Scores, gi: u16) -> u32 {
+        if self.generic_closed[gi as usize] && sc.generic_mask & sc.paren_mask == 0 {
+            sc.paren_mask
+        } else {
+            0
+        }
     }
 
     /// Something beside a generic word says which of its professions is meant: a programming
