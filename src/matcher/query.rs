@@ -440,10 +440,17 @@ impl Matcher {
                 && prev.chars().count() >= 3
                 && (c.is_uppercase() || c.is_ascii_digit())
                 && entry_starts.last().is_some_and(|&e| e < q.toks.len());
-            if gap.contains([';', ',', '|', '\n']) || sentence_end {
+            // ("1. 2015–2019 педиатр 2. 2019–н.в. менеджер": a list item's number after a space
+            // begins an entry of its own.)
+            let list_item = raw.len() <= 2
+                && raw.bytes().all(|b| b.is_ascii_digit())
+                && spaced
+                && text[end..].starts_with(['.', ')'])
+                && entry_starts.last().is_some_and(|&e| e < q.toks.len());
+            if gap.contains([';', ',', '|', '\n']) || sentence_end || list_item {
                 entry_starts.push(q.toks.len());
-                // (Whether a line or sentence begins here, or only a comma's part of one.)
-                strong_entries |= u64::from(gap.contains([';', '|', '\n']) || sentence_end) << (entry_starts.len() - 1).min(63);
+                // (Whether a line, sentence or list item begins here, or only a comma's part of one.)
+                strong_entries |= u64::from(gap.contains([';', '|', '\n']) || sentence_end || list_item) << (entry_starts.len() - 1).min(63);
                 year_in_entry = false;
             }
             if gap.contains(['!', '?', ';', '\n']) || (gap.contains('.') && !abbreviation_dot) {
@@ -454,6 +461,9 @@ impl Matcher {
 
             kazakh_text |= morph::is_kazakh_signal(&w);
             let cyrillic = cyrillic_cue_reading(&w.folded);
+            // The next word of this word's clause, read once if a cue asks for it.
+            let next = std::cell::OnceCell::new();
+            let next_word = || next.get_or_init(|| normalize::words(first_clause(&text[end..])).into_iter().next()).as_ref();
             let cue = |set: &HashSet<String>| set.contains(&w.folded) || cyrillic.as_ref().is_some_and(|c| set.contains(c));
             // (Any word an occupation's name holds: brands and employers are none.)
             if ex_before && self.vocab.id(&self.morph.stem(&w)).is_some_and(|id| !self.topic_word.get(id as usize).copied().unwrap_or(true)) {
@@ -466,18 +476,6 @@ impl Matcher {
             let pair = format!("{prev} {}", w.folded);
             let was = std::mem::replace(&mut prev, w.folded.clone());
             let was2 = std::mem::replace(&mut prev2, was.clone());
-            // ("1. 2015–2019 педиатр 2. 2019–н.в. менеджер": a list item's number after a space
-            // begins an entry of its own.)
-            if raw.len() <= 2
-                && raw.bytes().all(|b| b.is_ascii_digit())
-                && spaced
-                && text[end..].starts_with(['.', ')'])
-                && entry_starts.last().is_some_and(|&e| e < q.toks.len())
-            {
-                entry_starts.push(q.toks.len());
-                strong_entries |= 1u64 << (entry_starts.len() - 1).min(63);
-                year_in_entry = false;
-            }
             let entry_bit = 1u64 << (entry_starts.len() - 1).min(63);
             let year = raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()) && (raw.starts_with("19") || raw.starts_with("20"));
             if year && ((year_in_entry && dash_before) || self.cues.range_ends.contains(&was)) {
@@ -582,8 +580,7 @@ impl Matcher {
                 continue;
             }
             // ("Программист, не работаю", "…, больше не работаю": no work now, as unemployment.)
-            let present = cue(&self.cues.current) || cue(&self.cues.work_now) || cue(&self.cues.work_began);
-            any_present |= present;
+            any_present |= cue(&self.cues.current) || cue(&self.cues.work_now) || cue(&self.cues.work_began);
             // ("Уволился из армии, работаю инженером…", "уволилась и перешла педиатром в частную
             // клинику": work after leaving work is work now.)
             // ("…, I quit last month and I'm looking for a new job now", "уволился, переехал в
@@ -600,8 +597,7 @@ impl Matcher {
             }
             // ("not retired", "на пенсию не собираюсь" are no retirement.)
             // (Nor leaving not yet done or not work: "going to quit my job", "quit smoking".)
-            let not_work_left =
-                || was == "to" || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| n.folded.is_ascii() && n.folded.ends_with("ing"));
+            let not_work_left = || was == "to" || next_word().is_some_and(|n| n.folded.is_ascii() && n.folded.ends_with("ing"));
             if cue(&self.cues.retirement) && !self.cues.negations.contains(&was) && (!former || ago_former) && !not_work_left() {
                 retired_seg = Some(seg);
                 retired_entry = entry_bit;
@@ -684,11 +680,11 @@ impl Matcher {
                 // "я был").
                 // (In English before an article: "I was hired as …" is news of a job begun.)
                 // (…nor before an appointment: "я был принят на должность …".)
-                let appointed = normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.appointed.contains(&n.folded));
+                let appointed = next_word().is_some_and(|n| self.cues.appointed.contains(&n.folded));
                 let was_being = self.cues.past_being.contains(&w.folded)
                     && !appointed
                     && self.cues.writer_subjects.contains(&was)
-                    && (!w.folded.is_ascii() || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.determiners.contains(&n.folded)));
+                    && (!w.folded.is_ascii() || next_word().is_some_and(|n| self.determiners.contains(&n.folded)));
                 if (current_named && current_closed) || no_work || relative_seg == Some(seg) || was_being {
                     q.move_to_former(first);
                     (former, former_words, ago_former) = (true, 0, false);
@@ -711,7 +707,7 @@ impl Matcher {
             // "Работала педиатром, но уже 5 лет на пенсии": no work now makes the past tense's
             // clause the past, before or after it.
             // ("Никем кроме звукооператора не работал": nothing but that work.)
-            let but_for = || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.but_for.contains(&n.folded));
+            let but_for = || next_word().is_some_and(|n| self.cues.but_for.contains(&n.folded));
             if (!former || ago_former) && cue(&self.cues.no_work) && !but_for() && !not_work_left() {
                 no_work = true;
                 // ("Neonatologist 2014–2020. Currently unemployed.": no work is news of the present.)
@@ -732,7 +728,7 @@ impl Matcher {
             // (Either way round — "түйіндеме жіберіңіз" — and not the writer's own: "where do I
             // send my CV?", "job ads" words too: "з/п от 400 000", "salary".)
             let own = self.cues.self_pronouns.contains(&was) || self.cues.writer_subjects.contains(&was) || self.cues.own.contains(&was);
-            let next_is_range = || normalize::words(first_clause(&text[end..])).first().is_some_and(|n| self.cues.ad_ranges.contains(&n.folded));
+            let next_is_range = || next_word().is_some_and(|n| self.cues.ad_ranges.contains(&n.folded));
             let ad = (self.cues.self_markers.contains(&w.folded)
                 && !own
                 && ([&was, &was2].iter().any(|x| self.cues.ad_verbs.contains(x.as_str())) || (hiring_seen && cue(&self.cues.cvs))))

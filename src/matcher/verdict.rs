@@ -319,16 +319,7 @@ impl Matcher {
                     return Self::one_of(pointed);
                 }
             }
-            return self.generic_verdict(
-                cleaned,
-                gi,
-                &ranked,
-                &self.topics_beyond_generic(sc, topics, gi),
-                g,
-                uncontested && sc.generic_alone,
-                sc.generic_modified,
-                self.generic_pointed(sc, gi),
-            );
+            return self.generic_verdict(cleaned, gi, &ranked, sc, topics, uncontested && sc.generic_alone);
         }
         // A title read off the list too, by a phrase with a word no listed name reads ("Инженер по
         // продажам лазерного оборудования", "Sales Engineer — industrial automation"): that other
@@ -389,16 +380,7 @@ impl Matcher {
             }
         }
         if let (true, Some(gi)) = (n < NOT_LISTED_MIN && g >= UNSURE_MIN && g >= n, gg) {
-            return self.generic_verdict(
-                cleaned,
-                gi,
-                &ranked,
-                &self.topics_beyond_generic(sc, topics, gi),
-                g,
-                false,
-                sc.generic_modified,
-                self.generic_pointed(sc, gi),
-            );
+            return self.generic_verdict(cleaned, gi, &ranked, sc, topics, false);
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
@@ -460,19 +442,11 @@ impl Matcher {
     /// A generic word narrowed by a modifier it does not explain names a particular occupation
     /// Kasip does not know as listed: "преподаватель английского" is not listed; a closed word
     /// so narrowed ("estate developer") is asked about rather than taken as listed.
-    /// Members the query's topic points at ("инженер в аэропорту") come first among equals.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn generic_verdict(
-        &self,
-        cleaned: &str,
-        group: u16,
-        ranked: &[Candidate],
-        topics: &[Candidate],
-        score: f32,
-        uncontested: bool,
-        modified: bool,
-        pointed: bool,
-    ) -> Verdict {
+    /// Members the query's topic points at ("инженер в аэропорту") come first among equals; only
+    /// topics read beyond the word count (see `topics_beyond_generic`).
+    pub(super) fn generic_verdict(&self, cleaned: &str, group: u16, ranked: &[Candidate], sc: &Scores, topics: &[Candidate], uncontested: bool) -> Verdict {
+        let topics = &self.topics_beyond_generic(sc, topics, group);
+        let (score, modified) = (sc.generic.0, sc.generic_modified);
         // Members the query did not single out still fit as the word fits.
         let floor = round(score * GENERIC_MEMBER_SHARE);
         let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(floor, |c| c.score.max(floor));
@@ -492,7 +466,8 @@ impl Matcher {
         // What the topic confirms leads; a question then offers what it adds ahead of the rest
         // of the word's readings, an answer (only the word's own readings can be it) after them.
         let (mut confirmed, rest): (Vec<Candidate>, Vec<Candidate>) = cands.into_iter().partition(|c| topic(c) > 0.0);
-        let qualifies = uncontested && closed && !modified && score >= GENERIC_MIN && (!self.generic_needs_topic[group as usize] || pointed);
+        let qualifies =
+            uncontested && closed && !modified && score >= GENERIC_MIN && (!self.generic_needs_topic[group as usize] || self.generic_pointed(sc, group));
         if qualifies {
             confirmed.extend(rest);
             confirmed.extend(extra);
