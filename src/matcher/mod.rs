@@ -930,6 +930,12 @@ mod tests {
         assert_eq!(v.reason, Reason::OneOf);
         let codes: Vec<&str> = v.candidates.iter().map(|c| c.code.as_str()).collect();
         assert!(codes.contains(&"2215-2-002") && codes.contains(&"2212-7-001"), "{codes:?}");
+        // Two listed specialties, the head read less well than the other: still listed, the
+        // head offered beside the answer.
+        let v = m().match_query("Врач-педиатр-неонатолог перинатального центра");
+        assert_eq!(v.kind, VerdictKind::Listed);
+        let codes: Vec<&str> = v.candidates.iter().map(|c| c.code.as_str()).collect();
+        assert!(codes.contains(&"2215-2-002") && codes.contains(&"2215-1-001"), "{codes:?}");
     }
 
     #[test]

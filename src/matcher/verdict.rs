@@ -143,6 +143,16 @@ impl Matcher {
         cands.truncate(MAX_CANDIDATES);
         if head.score >= LISTED_MIN && head.score + HEAD_MARGIN >= l1 {
             Self::one_of(cands)
+        } else if v.reason == Reason::Name {
+            // The head read too weakly to lead: both are listed, so it qualifies all the same; the
+            // answer stays, the head is the first other choice ("Врач-педиатр-неонатолог
+            // перинатального центра").
+            let mut cands: Vec<Candidate> = v.candidates.iter().take(1).cloned().collect();
+            cands.push(head);
+            cands.extend(v.candidates.iter().skip(1).filter(|c| !cands.iter().any(|x| x.code == c.code)).cloned().collect::<Vec<_>>());
+            cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+            cands.truncate(MAX_CANDIDATES);
+            Self::one_of(cands)
         } else {
             Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Ambiguous }
         }
