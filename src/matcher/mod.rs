@@ -192,6 +192,16 @@ pub struct Verdict {
     pub reason: Reason,
 }
 
+impl Verdict {
+    /// The candidates best first, whichever rule made them (a listed answer leads its others).
+    /// (Stable: equal scores keep the order the rule gave, e.g. what a topic confirms first.)
+    fn sorted(mut self) -> Verdict {
+        let lead = usize::from(self.kind == VerdictKind::Listed && self.candidates.first().is_some_and(|c| Some(&c.code) == self.code.as_ref()));
+        self.candidates[lead..].sort_by(|a, b| b.score.total_cmp(&a.score));
+        self
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Listed(u16),
@@ -410,7 +420,7 @@ impl Matcher {
             }
         }
         let (sc, _) = best.unwrap_or_default();
-        self.decide(&cleaned, sc)
+        self.decide(&cleaned, sc).sorted()
     }
 
     /// A maintainer's and consultant's view of how a query was answered: per reading (as typed,
@@ -904,6 +914,10 @@ mod tests {
             ("Врач-нейрохирург высшей категории, стаж 15 лет (Ташкент)", "2217-4-001"),
             ("Video Editor (Premiere Pro, DaVinci Resolve)", "3521-3-003"),
             ("работаю реаниматологом в детской больнице", "2212-7-001"),
+            // A known city or a grade after the title costs no more than an unknown word there.
+            ("Consultant Neurosurgeon (spine & skull base) — King's College Hospital, London, 9 yrs", "2217-4-001"),
+            // A doctor word ("MD") beside the specialty it is: the specialty.
+            ("Pediatric Endocrinologist | MBBS, MD | 4 yrs post-residency", "2212-1-001"),
         ]);
         // Another occupation named beside it, a domain after "по", a request, a workplace only.
         for q in [

@@ -512,7 +512,7 @@ impl Matcher {
                     // A title naming an occupation nothing knows, the match only in the brackets
                     // after it ("фармпредставитель (эндокринология)"): the title is the job.
                     base[j]
-                } else if !own_seg && !q && claims[j].is_empty() {
+                } else if !own_seg && claims[j].is_empty() {
                     // (Context after the title — years, employer, city, a chat tail, no word of
                     // another occupation — adds up only so far: a long message is no weaker a
                     // title.)

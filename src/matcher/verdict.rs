@@ -276,7 +276,10 @@ impl Matcher {
             let i = self.index_of(&c.code);
             sc.partial[i] >= PARTIAL_RECALL_MIN && l1 - l2 >= PARTIAL_MARGIN && l1 >= UNSURE_MIN
         });
-        if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g), gg) {
+        // (A name the generic word's own professions include, sure on its own, says which of them:
+        // "Pediatric Endocrinologist | MBBS, MD" is the endocrinologist the "MD" is.)
+        let member_named = listed_ok && gg.zip(ranked.first()).is_some_and(|(gi, top)| self.generic_codes[gi as usize].contains(&top.code));
+        if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g) && !member_named, gg) {
             // The word narrowed by the rest of one of its professions' names, and by nothing
             // else ("инженер-исследователь в НИИ целлюлозно-бумажной промышленности"): that one.
             // (Not a word beside another name: "3D-художник" may be an animator or an artist.)
