@@ -524,8 +524,13 @@ impl Matcher {
             ids.dedup();
             for id in ids {
                 for &p in self.postings(id).0 {
+                    // (In the occupation's field when it has one: "physics" is in "physician",
+                    // yet a physics lecturer is nearer the IT lecturer than any doctor.)
                     if let Target::Listed(i) = self.phrases[p as usize].target {
-                        self.push_near(&mut near, &self.catalog.professions[i as usize], 0.3);
+                        let p = &self.catalog.professions[i as usize];
+                        if field.is_none_or(|f| p.fields.iter().any(|x| x == f)) {
+                            self.push_near(&mut near, p, 0.3);
+                        }
                     }
                 }
             }
