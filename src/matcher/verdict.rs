@@ -236,7 +236,13 @@ impl Matcher {
                 // listed word too it is simply that job; when the head is the off-list one's
                 // alone — "oncology pharmacist", "помощник врача-педиатра" — so is it.)
                 let head = if sc.latin { 1u32 << (31 - both.leading_zeros()) } else { 1u32 << both.trailing_zeros() };
-                let disputed = lm & !nm & !sc.light_mask != 0 && nm & !lm & !sc.light_mask != 0 && lm & nm & head != 0 && sc.place_mask & both == 0;
+                // (The listed title's own word in the head's segment: "Преподаватель экономики |
+                // университет | доцент" has no second title, only context after it.)
+                let head_seg = sc.segs_of(head).next();
+                let disputed = sc.segs_of(lm & !nm & !sc.light_mask).any(|s| Some(s) == head_seg)
+                    && nm & !lm & !sc.light_mask != 0
+                    && lm & nm & head != 0
+                    && sc.place_mask & both == 0;
                 if listed_head || compound || disputed {
                     return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
                 }
