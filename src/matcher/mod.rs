@@ -953,6 +953,22 @@ mod tests {
     }
 
     #[test]
+    fn an_off_list_title_is_not_overruled_by_the_field_or_a_joined_specialty() {
+        // The title first, the listed specialty only where the person works after it.
+        for q in ["Nurse | Almaty | Neurosurgery", "Midwife | Almaty | Obstetrics and Gynecology"] {
+            assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
+        }
+        // Two specialties joined, one off the list: no "listed" without asking.
+        for q in ["Врач-педиатр-хирург", "Врач-педиатр-стоматолог"] {
+            assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
+        }
+        // …but two jobs joined by "и" are two jobs, one of them listed.
+        assert_ne!(m().match_query("фотограф и видеомонтажёр").kind, VerdictKind::NotListed);
+        // A generic word is no second title: "химик-технолог" asks which chemical engineer.
+        assert_eq!(m().match_query("химик-технолог").kind, VerdictKind::Unsure);
+    }
+
+    #[test]
     fn candidates_are_sorted_and_questions_have_a_floor() {
         for q in ["врач-терапевт", "developer", "DevOps", "nurse", "инженер-строитель", "архитектор", "специалист"]
         {

@@ -249,6 +249,46 @@ impl Matcher {
             }
             return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
         }
+        // An occupation off the list is the title, named in full before any separator; the
+        // listed name comes only in a later segment ("Nurse | Almaty | Neurosurgery", "Midwife |
+        // Obstetrics and Gynecology"): that is where the person works, not a second title.
+        // (The title read as surely as a listed answer would need.)
+        if let Some(top) = ranked.first().filter(|_| n >= LISTED_MIN && sc.not_listed_recall >= CLAIM_RECALL && l1 >= UNSURE_MIN) {
+            let lm = sc.listed_mask[self.index_of(&top.code)] & !sc.light_mask;
+            let nm = sc.not_listed_mask & !sc.light_mask;
+            let first = sc.segs.first().copied();
+            if nm != 0 && lm != 0 && sc.segs_of(nm).all(|s| Some(s) == first) && sc.segs_of(lm).all(|s| Some(s) > first) && !sc.named_as_alternative(nm, lm) {
+                return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
+            }
+        }
+        // Two titles joined in one, the off-list one read in full as well ("Врач-педиатр-хирург",
+        // "OB-GYN Nurse"): the head decides — first in Russian and Kazakh, last in English. An
+        // off-list head is that job; a listed head may be it, or a modifier of the other: ask.
+        if let Some(best) = ranked.first().filter(|_| n >= NOT_LISTED_MIN && sc.not_listed_recall >= CLAIM_RECALL) {
+            let lm = sc.listed_mask[self.index_of(&best.code)] & !sc.light_mask;
+            let nm = sc.not_listed_mask & !sc.light_mask;
+            let both = lm | nm;
+            let run = both >> both.trailing_zeros();
+            // (A generic word is no title of its own here: "химик-технолог" is a chemical
+            // engineer's title, asked about as such.)
+            let one_title = lm != 0
+                && lm & sc.generic_mask == 0
+                && g < l1
+                && nm != 0
+                && lm & nm == 0
+                && run & (run + 1) == 0
+                && sc.place_mask & both == 0
+                && sc.segs.get(both.trailing_zeros() as usize) == sc.segs.get(31 - both.leading_zeros() as usize);
+            // (Joined by a conjunction they are two jobs: "фотограф и видеомонтажёр".)
+            let two_jobs = || cleaned.split_whitespace().any(|w| self.place_joiners.contains(&w.to_lowercase()) || w == "&" || w == "+");
+            if one_title && !two_jobs() {
+                let head = if sc.latin { 1u32 << (31 - both.leading_zeros()) } else { 1u32 << both.trailing_zeros() };
+                if nm & head != 0 {
+                    return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
+                }
+                return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
+            }
+        }
         // Nothing off the list is plausible: a question among listed professions would be
         // needless, the person qualifies either way.
         // (A not-listed phrase contests only when the query names most of it: "техник" is not
