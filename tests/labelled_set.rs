@@ -9,8 +9,11 @@ use std::sync::Arc;
 /// deliberate trade-offs; and never a wrong "it qualifies" (asserted below).
 const MIN_SCORE: f64 = 0.98;
 /// The held-out-style section (written apart from the code, harder on purpose) has its own bar.
-const MIN_HELD_OUT: f64 = 0.94;
+const MIN_HELD_OUT: f64 = 0.945;
 const HELD_OUT_MARK: &str = "# --- Held-out style";
+/// The adversarial section (helpers attacking each session's new rules) has its own bar too.
+const MIN_ADVERSARIAL: f64 = 0.87;
+const ADVERSARIAL_MARK: &str = "# --- Adversarial";
 
 #[test]
 fn labelled_set_meets_the_bar() {
@@ -18,11 +21,13 @@ fn labelled_set_meets_the_bar() {
     let matcher = Matcher::new(Arc::new(Catalog::embedded().unwrap()));
     let (mut total, mut got, mut false_q) = (0.0, 0.0, 0usize);
     let (mut held_total, mut held_got, mut held_out) = (0.0, 0.0, false);
+    let (mut adv_total, mut adv_got, mut adversarial) = (0.0, 0.0, false);
     let mut misses = Vec::new();
     let mut kinds = HashSet::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         if line.starts_with('#') {
             held_out |= line.starts_with(HELD_OUT_MARK);
+            adversarial |= line.starts_with(ADVERSARIAL_MARK);
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
@@ -68,7 +73,10 @@ fn labelled_set_meets_the_bar() {
             },
             other => panic!("unknown kind {other} in {line}"),
         };
-        if held_out {
+        if adversarial {
+            adv_total += 1.0;
+            adv_got += pts;
+        } else if held_out {
             held_total += 1.0;
             held_got += pts;
         } else {
@@ -89,4 +97,8 @@ fn labelled_set_meets_the_bar() {
     let held = held_got / held_total;
     eprintln!("held-out-style section: {:.1}% (n={held_total})", held * 100.0);
     assert!(held >= MIN_HELD_OUT, "held-out-style section {:.1}% below {:.1}%\n{}", held * 100.0, MIN_HELD_OUT * 100.0, misses.join("\n"));
+    assert!(adv_total >= 100.0, "the adversarial section went missing");
+    let adv = adv_got / adv_total;
+    eprintln!("adversarial section: {:.1}% (n={adv_total})", adv * 100.0);
+    assert!(adv >= MIN_ADVERSARIAL, "adversarial section {:.1}% below {:.1}%\n{}", adv * 100.0, MIN_ADVERSARIAL * 100.0, misses.join("\n"));
 }

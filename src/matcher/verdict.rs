@@ -325,6 +325,17 @@ impl Matcher {
         // (A name the generic word's own professions include, sure on its own, says which of them:
         // "Pediatric Endocrinologist | MBBS, MD" is the endocrinologist the "MD" is.)
         let member_named = listed_ok && gg.zip(ranked.first()).is_some_and(|(gi, top)| self.generic_codes[gi as usize].contains(&top.code));
+        // (Nor does a generic word after the title take it over: "Нейрохирург | профессор |
+        // д.м.н." is a neurosurgeon with an academic rank.)
+        let first = sc.segs.first().copied();
+        let generic_after_title = l1 >= UNSURE_MIN
+            && ranked.first().is_some_and(|top| {
+                let lm = sc.listed_mask[self.index_of(&top.code)] & !sc.light_mask;
+                lm != 0 && sc.segs_of(lm).all(|s| Some(s) == first)
+            })
+            && sc.generic_mask != 0
+            && sc.segs_of(sc.generic_mask).all(|s| Some(s) > first);
+        let member_named = member_named || generic_after_title;
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g) && !member_named, gg) {
             // The word narrowed by the rest of one of its professions' names, and by nothing
             // else ("инженер-исследователь в НИИ целлюлозно-бумажной промышленности"): that one.
