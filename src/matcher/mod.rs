@@ -1047,6 +1047,9 @@ mod tests {
     fn a_clause_of_the_present_naming_other_work_makes_the_title_before_it_the_past() {
         never_listed(&[
             "Врач-педиатр, сейчас работаю фармацевтом",
+            // (An occupation named by one word that is no agent noun: a nurse.)
+            "педиатр, сейчас работаю медсестрой",
+            "Pediatrician, now working as nurse",
             "Мобильный разработчик, точнее был им до 2021, потом ушёл в продажи, сейчас менеджер по продажам",
             "Лечусь у эндокринолога уже два года",
             "Разработчик программного обеспечения, работаю курьером",

@@ -979,7 +979,17 @@ impl Matcher {
         normalize::words(first_clause(rest)).iter().any(|w| {
             at_place |= self.place_markers.contains(&w.folded) || self.domain_markers.contains(&w.folded);
             let instrumental = w.folded.ends_with("ом") || w.folded.ends_with("ем");
-            (!at_place || instrumental) && !self.qualifiers.contains(&w.folded) && self.agent_shaped(&w.folded) && self.names_work(w)
+            (!at_place || instrumental) && !self.qualifiers.contains(&w.folded) && (self.agent_shaped(&w.folded) || self.one_word_title(w)) && self.names_work(w)
+        })
+    }
+
+    /// Whether a word is by itself the whole name of an occupation ("медсестра", "nurse",
+    /// "мейірбике"): a person's work though not shaped like an agent noun.
+    fn one_word_title(&self, w: &Word) -> bool {
+        let Some(id) = self.vocab.id(&self.morph.stem(w)) else { return false };
+        self.postings(id).0.iter().any(|&p| {
+            let p = &self.phrases[p as usize];
+            p.len == 1 && !p.topic && !matches!(p.target, Target::Generic(_))
         })
     }
 
