@@ -1044,6 +1044,12 @@ mod tests {
     }
 
     #[test]
+    fn a_listed_ward_after_work_is_no_present_title() {
+        // "реанимация" is a listed name of one word, a ward: the neonatologist stays the title.
+        assert_eq!(listed("neonatolog врач, работаю роддом реанимация новорожденных").as_deref(), Some("2215-2-002"));
+    }
+
+    #[test]
     fn a_clause_of_the_present_naming_other_work_makes_the_title_before_it_the_past() {
         never_listed(&[
             "Врач-педиатр, сейчас работаю фармацевтом",

@@ -983,13 +983,14 @@ impl Matcher {
         })
     }
 
-    /// Whether a word is by itself the whole name of an occupation ("медсестра", "nurse",
-    /// "мейірбике"): a person's work though not shaped like an agent noun.
+    /// Whether a word is by itself the whole name of an occupation off the list ("медсестра",
+    /// "nurse", "мейірбике"): a person's work though not shaped like an agent noun. (Listed
+    /// names of one word that are no agent nouns are fields and wards: "реанимация".)
     fn one_word_title(&self, w: &Word) -> bool {
         let Some(id) = self.vocab.id(&self.morph.stem(w)) else { return false };
         self.postings(id).0.iter().any(|&p| {
             let p = &self.phrases[p as usize];
-            p.len == 1 && !p.topic && !matches!(p.target, Target::Generic(_))
+            p.len == 1 && !p.topic && matches!(p.target, Target::NotListed(_))
         })
     }
 

@@ -264,7 +264,9 @@ impl Matcher {
         // Two titles joined in one, the off-list one read in full as well ("Врач-педиатр-хирург",
         // "OB-GYN Nurse"): the head decides — first in Russian and Kazakh, last in English. An
         // off-list head is that job; a listed head may be it, or a modifier of the other: ask.
-        if let Some(best) = ranked.first().filter(|_| n >= NOT_LISTED_MIN && sc.not_listed_recall >= CLAIM_RECALL) {
+        // (An off-list head read less surely still names the job: "OB-GYN Nurse". Not in a
+        // sentence of doing the work: "I edit videos for YouTubers".)
+        if let Some(best) = ranked.first().filter(|_| n >= UNSURE_MIN && sc.not_listed_recall >= CLAIM_RECALL && !sc.doing) {
             let lm = sc.listed_mask[self.index_of(&best.code)] & !sc.light_mask;
             let nm = sc.not_listed_mask & !sc.light_mask;
             let both = lm | nm;
@@ -286,7 +288,9 @@ impl Matcher {
                 if nm & head != 0 {
                     return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
                 }
-                return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
+                if n >= NOT_LISTED_MIN {
+                    return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
+                }
             }
         }
         // Nothing off the list is plausible: a question among listed professions would be
