@@ -955,7 +955,14 @@ mod tests {
     #[test]
     fn an_off_list_title_is_not_overruled_by_the_field_or_a_joined_specialty() {
         // The title first, the listed specialty only where the person works after it.
-        for q in ["Nurse | Almaty | Neurosurgery", "Midwife | Almaty | Obstetrics and Gynecology"] {
+        // (…with words of its own beside the title, the later segment a field only.)
+        for q in [
+            "Nurse | Almaty | Neurosurgery",
+            "Midwife | Almaty | Obstetrics and Gynecology",
+            "Палатная сестра | нейрохирургия",
+            "Travel nurse | oncology",
+            "Lab assistant | bacteriology",
+        ] {
             assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
         }
         // Two specialties joined, one off the list: no "listed" without asking.

@@ -84,6 +84,9 @@ pub(super) struct Scores {
     pub(super) paren_mask: u32,
     /// Russian words shaped like adjectives ("большое", "новый"): alone they name no one.
     pub(super) adjective_mask: u32,
+    /// Words shaped like the name of a person's occupation (`-ист`, `-olog`, see
+    /// `Matcher::agent_shaped`); a listed reading without them names a field ("нейрохирургия").
+    pub(super) agent_mask: u32,
     /// Words of a patient ("kids", "ребёнок"): alone they name no doctor ("married, 2 kids,
     /// working as a neurosurgeon").
     pub(super) patient_mask: u32,
@@ -273,6 +276,7 @@ impl Matcher {
         sc.place_mask = word_mask(toks.iter().map(|t| t.place));
         sc.paren_mask = word_mask(toks.iter().map(|t| t.paren));
         sc.adjective_mask = word_mask(toks.iter().map(|t| morph::russian_adjective_shaped(&t.word.folded)));
+        sc.agent_mask = word_mask(toks.iter().map(|t| self.agent_shaped(&t.word.folded)));
         // (By each word's stem as read above: "kids" is "kid".)
         sc.patient_mask = word_mask(toks.iter().zip(&qwords).map(|(t, q)| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&q.stem)));
         for i in 0..toks.len().saturating_sub(1) {

@@ -252,12 +252,16 @@ impl Matcher {
         // An occupation off the list is the title, named in full before any separator; the
         // listed name comes only in a later segment ("Nurse | Almaty | Neurosurgery", "Midwife |
         // Obstetrics and Gynecology"): that is where the person works, not a second title.
-        // (The title read as surely as a listed answer would need.)
-        if let Some(top) = ranked.first().filter(|_| n >= LISTED_MIN && sc.not_listed_recall >= CLAIM_RECALL && l1 >= UNSURE_MIN) {
+        // (The title read as surely as a listed answer would need — or, with words of its own
+        // beside it ("Палатная сестра", "Travel nurse", "Lab assistant"), less surely, when the
+        // later segment names only a field, no person: "| нейрохирургия", "| bacteriology".)
+        if let Some(top) = ranked.first().filter(|_| n >= UNSURE_MIN && sc.not_listed_recall >= CLAIM_RECALL && l1 >= UNSURE_MIN) {
             let lm = sc.listed_mask[self.index_of(&top.code)] & !sc.light_mask;
             let nm = sc.not_listed_mask & !sc.light_mask;
             let first = sc.segs.first().copied();
-            if nm != 0 && lm != 0 && sc.segs_of(nm).all(|s| Some(s) == first) && sc.segs_of(lm).all(|s| Some(s) > first) && !sc.named_as_alternative(nm, lm) {
+            let first_mask = (0..sc.segs.len()).filter(|&j| Some(sc.segs[j]) == first).fold(0u32, |m, j| m | 1 << j);
+            let sure = n >= LISTED_MIN || (lm & sc.agent_mask == 0 && (first_mask | lm) & sc.generic_mask == 0);
+            if sure && nm != 0 && lm != 0 && sc.segs_of(nm).all(|s| Some(s) == first) && sc.segs_of(lm).all(|s| Some(s) > first) && !sc.named_as_alternative(nm, lm) {
                 return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
             }
         }
