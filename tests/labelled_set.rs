@@ -12,7 +12,7 @@ const MIN_SCORE: f64 = 0.98;
 const MIN_HELD_OUT: f64 = 0.945;
 const HELD_OUT_MARK: &str = "# --- Held-out style";
 /// The adversarial section (helpers attacking each session's new rules) has its own bar too.
-const MIN_ADVERSARIAL: f64 = 0.87;
+const MIN_ADVERSARIAL: f64 = 0.855;
 const ADVERSARIAL_MARK: &str = "# --- Adversarial";
 
 #[test]
