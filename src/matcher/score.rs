@@ -128,6 +128,23 @@ impl Scores {
         self.segs_of(other & !self.light_mask).any(alt_from_head)
     }
 
+    /// The head word of a title made of `mask`: first in Russian and Kazakh, last in English.
+    pub(super) fn head_of(&self, mask: u32) -> u32 {
+        if mask == 0 {
+            0
+        } else if self.latin {
+            1u32 << (31 - mask.leading_zeros())
+        } else {
+            1u32 << mask.trailing_zeros()
+        }
+    }
+
+    /// Whether the words of `mask` stand together in one segment, nothing between them.
+    pub(super) fn one_run(&self, mask: u32) -> bool {
+        let run = mask >> mask.trailing_zeros();
+        mask != 0 && run & (run + 1) == 0 && self.segs.get(mask.trailing_zeros() as usize) == self.segs.get(31 - mask.leading_zeros() as usize)
+    }
+
     /// The segment of each word of `mask`, in word order.
     pub(super) fn segs_of(&self, mask: u32) -> impl Iterator<Item = u16> + '_ {
         (0..self.segs.len()).filter(move |j| mask & (1 << j) != 0).map(|j| self.segs[j])

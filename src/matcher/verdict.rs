@@ -235,7 +235,7 @@ impl Matcher {
                 // which one the person is, only they know. (When the off-list title holds every
                 // listed word too it is simply that job; when the head is the off-list one's
                 // alone — "oncology pharmacist", "помощник врача-педиатра" — so is it.)
-                let head = if sc.latin { 1u32 << (31 - both.leading_zeros()) } else { 1u32 << both.trailing_zeros() };
+                let head = sc.head_of(both);
                 // (The listed title's own word in the head's segment: "Преподаватель экономики |
                 // университет | доцент" has no second title, only context after it.)
                 let head_seg = sc.segs_of(head).next();
@@ -249,53 +249,8 @@ impl Matcher {
             }
             return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
         }
-        // An occupation off the list is the title, named in full before any separator; the
-        // listed name comes only in a later segment ("Nurse | Almaty | Neurosurgery", "Midwife |
-        // Obstetrics and Gynecology"): that is where the person works, not a second title.
-        // (The title read as surely as a listed answer would need — or, with words of its own
-        // beside it ("Палатная сестра", "Travel nurse", "Lab assistant"), less surely, when the
-        // later segment names only a field, no person: "| нейрохирургия", "| bacteriology".)
-        if let Some(top) = ranked.first().filter(|_| n >= UNSURE_MIN && sc.not_listed_recall >= CLAIM_RECALL && l1 >= UNSURE_MIN) {
-            let lm = sc.listed_mask[self.index_of(&top.code)] & !sc.light_mask;
-            let nm = sc.not_listed_mask & !sc.light_mask;
-            let first = sc.segs.first().copied();
-            let first_mask = (0..sc.segs.len()).filter(|&j| Some(sc.segs[j]) == first).fold(0u32, |m, j| m | 1 << j);
-            let sure = n >= LISTED_MIN || (lm & sc.agent_mask == 0 && (first_mask | lm) & sc.generic_mask == 0);
-            if sure && nm != 0 && lm != 0 && sc.segs_of(nm).all(|s| Some(s) == first) && sc.segs_of(lm).all(|s| Some(s) > first) && !sc.named_as_alternative(nm, lm) {
-                return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
-            }
-        }
-        // Two titles joined in one, the off-list one read in full as well ("Врач-педиатр-хирург",
-        // "OB-GYN Nurse"): the head decides — first in Russian and Kazakh, last in English. An
-        // off-list head is that job; a listed head may be it, or a modifier of the other: ask.
-        // (An off-list head read less surely still names the job: "OB-GYN Nurse". Not in a
-        // sentence of doing the work: "I edit videos for YouTubers".)
-        if let Some(best) = ranked.first().filter(|_| n >= UNSURE_MIN && sc.not_listed_recall >= CLAIM_RECALL && !sc.doing) {
-            let lm = sc.listed_mask[self.index_of(&best.code)] & !sc.light_mask;
-            let nm = sc.not_listed_mask & !sc.light_mask;
-            let both = lm | nm;
-            let run = both >> both.trailing_zeros();
-            // (A generic word is no title of its own here: "химик-технолог" is a chemical
-            // engineer's title, asked about as such.)
-            let one_title = lm != 0
-                && lm & sc.generic_mask == 0
-                && g < l1
-                && nm != 0
-                && lm & nm == 0
-                && run & (run + 1) == 0
-                && sc.place_mask & both == 0
-                && sc.segs.get(both.trailing_zeros() as usize) == sc.segs.get(31 - both.leading_zeros() as usize);
-            // (Joined by a conjunction they are two jobs: "фотограф и видеомонтажёр".)
-            let two_jobs = || cleaned.split_whitespace().any(|w| self.place_joiners.contains(&w.to_lowercase()) || w == "&" || w == "+");
-            if one_title && !two_jobs() {
-                let head = if sc.latin { 1u32 << (31 - both.leading_zeros()) } else { 1u32 << both.trailing_zeros() };
-                if nm & head != 0 {
-                    return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
-                }
-                if n >= NOT_LISTED_MIN {
-                    return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
-                }
-            }
+        if let Some(v) = self.off_list_title(cleaned, sc, &ranked) {
+            return v;
         }
         // Nothing off the list is plausible: a question among listed professions would be
         // needless, the person qualifies either way.
@@ -463,6 +418,49 @@ impl Matcher {
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
         let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
         self.not_listed(cleaned, &ranked, field.as_deref(), reason)
+    }
+
+    /// An off-list occupation that is the title while the best listed name is not: "not listed",
+    /// or a question where the listed one may be the job. (See `decide_names`; `None`: no such
+    /// title.)
+    fn off_list_title(&self, cleaned: &str, sc: &Scores, ranked: &[Candidate]) -> Option<Verdict> {
+        let (n, ng) = sc.not_listed;
+        let (l1, g) = (ranked.first().map_or(0.0, |c| c.score), sc.generic.0);
+        let best = ranked.first().filter(|_| n >= UNSURE_MIN && sc.not_listed_recall >= CLAIM_RECALL)?;
+        let lm = sc.listed_mask[self.index_of(&best.code)] & !sc.light_mask;
+        let nm = sc.not_listed_mask & !sc.light_mask;
+        if lm == 0 || nm == 0 {
+            return None;
+        }
+        let not_listed = || Some(self.not_listed(cleaned, ranked, ng.and_then(|i| self.catalog.not_listed[i as usize].field.as_deref()), Reason::OtherOccupation));
+        // The title named in full before any separator, the listed name only in a later segment
+        // ("Nurse | Almaty | Neurosurgery", "Midwife | Obstetrics and Gynecology"): that is where
+        // the person works, not a second title. (The title read as surely as a listed answer
+        // would need — or, with words of its own beside it ("Палатная сестра", "Travel nurse",
+        // "Lab assistant"), less surely, when the later segment names only a field, no person:
+        // "| нейрохирургия", "| bacteriology".)
+        let first = sc.segs.first().copied();
+        let first_mask = (0..sc.segs.len()).filter(|&j| Some(sc.segs[j]) == first).fold(0u32, |m, j| m | 1 << j);
+        let sure = n >= LISTED_MIN || (lm & sc.agent_mask == 0 && (first_mask | lm) & sc.generic_mask == 0);
+        if sure && l1 >= UNSURE_MIN && nm & !first_mask == 0 && lm & first_mask == 0 && !sc.named_as_alternative(nm, lm) {
+            return not_listed();
+        }
+        // Two titles joined in one ("Врач-педиатр-хирург", "OB-GYN Nurse"): the head decides. An
+        // off-list head is that job (even read less surely); a listed head may be it, or a
+        // modifier of the other: ask. (Not in a sentence of doing the work — "I edit videos for
+        // YouTubers" —, nor with a generic word: "химик-технолог" is a chemical engineer's title,
+        // asked about as such; two jobs joined by a conjunction are two jobs: "фотограф и
+        // видеомонтажёр".)
+        let both = lm | nm;
+        let one_title = !sc.doing && lm & sc.generic_mask == 0 && g < l1 && lm & nm == 0 && sc.one_run(both) && sc.place_mask & both == 0;
+        let two_jobs = || cleaned.split_whitespace().any(|w| self.place_joiners.contains(&w.to_lowercase()) || w == "&" || w == "+");
+        if !one_title || two_jobs() {
+            return None;
+        }
+        if nm & sc.head_of(both) != 0 {
+            return not_listed();
+        }
+        (n >= NOT_LISTED_MIN).then(|| Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak })
     }
 
     /// "Listed": the query names this profession (the nearest others beside it).
