@@ -213,6 +213,9 @@ pub struct GenericGroup {
     /// A closed word that qualifies only with a topic of its professions beside it
     /// ("Java-разработчик"); alone it asks ("разработчик" may build houses or circuits).
     pub needs_topic: bool,
+    /// The profession the word names with a programming language or framework beside it
+    /// ("Java engineer", "Golang Engineer": the software developer), if any.
+    pub stack_code: Option<Code>,
 }
 
 #[derive(Debug, Clone)]
@@ -618,6 +621,8 @@ struct RawGeneric {
     narrows: bool,
     #[serde(default)]
     needs_topic: bool,
+    #[serde(default)]
+    stack_code: Option<String>,
 }
 
 fn yes() -> bool {
@@ -946,7 +951,18 @@ impl Catalog {
                 if gc.is_empty() {
                     continue;
                 }
-                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks, narrows: g.narrows, needs_topic: g.needs_topic });
+                // (A stack code taken off the list points nowhere: the word asks as before.)
+                let stack_code = match g.stack_code {
+                    Some(c) => {
+                        let code = Code::parse_canonical(&c).ok_or_else(|| CatalogError::BadCode { file: lf.into(), entry: entry.clone(), code: c.clone() })?;
+                        if !known.contains(&code) {
+                            return Err(CatalogError::UnknownCode { file: lf.into(), entry: entry.clone(), code: c });
+                        }
+                        codes.contains(&code).then_some(code)
+                    }
+                    None => None,
+                };
+                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks, narrows: g.narrows, needs_topic: g.needs_topic, stack_code });
             }
             Ok(out)
         };

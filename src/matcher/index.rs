@@ -100,6 +100,7 @@ impl Matcher {
             generic_closed: Vec::new(),
             generic_narrows: Vec::new(),
             generic_needs_topic: Vec::new(),
+            generic_stack_code: Vec::new(),
             code_index: catalog.professions.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect(),
             catalog,
         };
@@ -132,6 +133,7 @@ impl Matcher {
             m.generic_closed.push(g.closed);
             m.generic_narrows.push(g.narrows);
             m.generic_needs_topic.push(g.needs_topic);
+            m.generic_stack_code.push(g.stack_code.clone());
         }
         // Topic words point at listed professions without naming an occupation: they are
         // phrases of each of their professions, marked so they never make a name (see `score`).
@@ -152,6 +154,7 @@ impl Matcher {
             m.generic_closed.push(false);
             m.generic_narrows.push(false);
             m.generic_needs_topic.push(false);
+            m.generic_stack_code.push(None);
         }
         for (i, g) in cat.not_listed.iter().enumerate() {
             terms.extend(g.terms.iter().map(|(_, a)| term(a, Target::NotListed(i as u16))));

@@ -320,6 +320,9 @@ pub struct Matcher {
     generic_narrows: Vec<bool>,
     /// Per generic word: closed only with a topic beside it (see `GenericGroup::needs_topic`).
     generic_needs_topic: Vec<bool>,
+    /// Per generic word: the profession it names beside a stack word (see
+    /// `GenericGroup::stack_code`).
+    generic_stack_code: Vec<Option<Code>>,
     /// Each listed profession's position in the catalog, by code.
     code_index: HashMap<Code, usize>,
     /// The fuzzy index: vocabulary ids by bigram and word length (see [`lookup::gram_slot`]),
@@ -973,6 +976,22 @@ mod tests {
         assert_ne!(m().match_query("фотограф и видеомонтажёр").kind, VerdictKind::NotListed);
         // A generic word is no second title: "химик-технолог" asks which chemical engineer.
         assert_eq!(m().match_query("химик-технолог").kind, VerdictKind::Unsure);
+    }
+
+    #[test]
+    fn a_language_beside_engineer_names_the_software_engineer() {
+        for q in ["Java engineer", "Senior Golang Engineer · платёжный сервис · Астана · 6 лет", "C++ engineer"] {
+            assert_eq!(listed(q).as_deref(), Some("2512-1-007"), "{q}");
+        }
+        // (The "C" of instrumentation and control is no language.)
+        assert_ne!(listed("I&C Engineer – DCS/ESD (Honeywell, Yokogawa), offshore").as_deref(), Some("2512-1-007"));
+        assert_eq!(m().match_query("engineer").kind, VerdictKind::Unsure);
+    }
+
+    #[test]
+    fn a_negation_opening_its_clause_negates() {
+        never_listed(&["консультант 1С, не программист", "1С-консультант по внедрению (не программист)"]);
+        assert_eq!(listed("I'm a neurosurgeon, not a neurologist").as_deref(), Some("2217-4-001"));
     }
 
     #[test]

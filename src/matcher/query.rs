@@ -457,6 +457,8 @@ impl Matcher {
                 sentence_start = q.toks.len();
             }
             let dash_before = gap.contains(['-', '–', '—']);
+            // (Whether this word opens a clause of its own: "…, не программист", "(не программист)".)
+            let opens_clause = gap.contains([',', ';', '|', '(', ':', '\n']);
             gap.clear();
 
             kazakh_text |= morph::is_kazakh_signal(&w);
@@ -562,7 +564,7 @@ impl Matcher {
                 negated = true;
                 continue;
             }
-            if self.cues.negations.contains(&w.folded) && (was.is_empty() || self.cues.subjects.contains(&was)) {
+            if self.cues.negations.contains(&w.folded) && (was.is_empty() || self.cues.subjects.contains(&was) || opens_clause) {
                 negated = true;
                 continue;
             } else if negated && self.cues.negations.contains(&was) && self.cues.not_negating.contains(&w.folded) {
@@ -722,7 +724,8 @@ impl Matcher {
                 q.former.push(' ');
                 continue;
             }
-            q.stack |= self.stack.contains(&w.folded);
+            // (A single letter only as "C++" or "C#": the "C" of "I&C Engineer" is control.)
+            q.stack |= self.stack.contains(&w.folded) && (w.folded.chars().nth(1).is_some() || text[end..].starts_with(['+', '#']));
             let is_patient = cue(&self.cues.patients);
             // ("…, send CV", "присылайте резюме": a job ad's CV is its reader's; the writer hires.)
             // (Either way round — "түйіндеме жіберіңіз" — and not the writer's own: "where do I

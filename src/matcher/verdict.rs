@@ -523,6 +523,11 @@ impl Matcher {
     pub(super) fn generic_verdict(&self, cleaned: &str, group: u16, ranked: &[Candidate], sc: &Scores, topics: &[Candidate], uncontested: bool) -> Verdict {
         let topics = &self.topics_beyond_generic(sc, topics, group);
         let (score, modified) = (sc.generic.0, sc.generic_modified);
+        // A programming language or framework beside the word names its software profession
+        // ("Golang Engineer · платёжный сервис"): nothing else to ask.
+        if let Some(code) = self.generic_stack_code[group as usize].as_ref().filter(|_| sc.stack && uncontested && !modified && score >= GENERIC_MIN) {
+            return Self::named(code.clone(), score, ranked.to_vec());
+        }
         // Members the query did not single out still fit as the word fits.
         let floor = round(score * GENERIC_MEMBER_SHARE);
         let score_of = |code: &Code| ranked.iter().find(|c| &c.code == code).map_or(floor, |c| c.score.max(floor));
