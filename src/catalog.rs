@@ -962,7 +962,15 @@ impl Catalog {
                     }
                     None => None,
                 };
-                out.push(GenericGroup { terms: g.terms, codes: gc, closed: g.closed, asks: g.asks, narrows: g.narrows, needs_topic: g.needs_topic, stack_code });
+                out.push(GenericGroup {
+                    terms: g.terms,
+                    codes: gc,
+                    closed: g.closed,
+                    asks: g.asks,
+                    narrows: g.narrows,
+                    needs_topic: g.needs_topic,
+                    stack_code,
+                });
             }
             Ok(out)
         };

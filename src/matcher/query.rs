@@ -982,7 +982,10 @@ impl Matcher {
         normalize::words(first_clause(rest)).iter().any(|w| {
             at_place |= self.place_markers.contains(&w.folded) || self.domain_markers.contains(&w.folded);
             let instrumental = w.folded.ends_with("ом") || w.folded.ends_with("ем");
-            (!at_place || instrumental) && !self.qualifiers.contains(&w.folded) && (self.agent_shaped(&w.folded) || self.one_word_title(w)) && self.names_work(w)
+            (!at_place || instrumental)
+                && !self.qualifiers.contains(&w.folded)
+                && (self.agent_shaped(&w.folded) || self.one_word_title(w))
+                && self.names_work(w)
         })
     }
 

@@ -432,7 +432,8 @@ impl Matcher {
         if lm == 0 || nm == 0 {
             return None;
         }
-        let not_listed = || Some(self.not_listed(cleaned, ranked, ng.and_then(|i| self.catalog.not_listed[i as usize].field.as_deref()), Reason::OtherOccupation));
+        let not_listed =
+            || Some(self.not_listed(cleaned, ranked, ng.and_then(|i| self.catalog.not_listed[i as usize].field.as_deref()), Reason::OtherOccupation));
         // The title named in full before any separator, the listed name only in a later segment
         // ("Nurse | Almaty | Neurosurgery", "Midwife | Obstetrics and Gynecology"): that is where
         // the person works, not a second title. (The title read as surely as a listed answer
