@@ -969,7 +969,7 @@ mod tests {
             assert_eq!(m().match_query(q).kind, VerdictKind::NotListed, "{q}");
         }
         // Two specialties joined, one off the list: no "listed" without asking.
-        for q in ["Врач-педиатр-хирург", "Врач-педиатр-стоматолог"] {
+        for q in ["Врач-педиатр-хирург", "Врач-педиатр-стоматолог", "OB-GYN Nurse"] {
             assert_ne!(m().match_query(q).kind, VerdictKind::Listed, "{q}");
         }
         // …but two jobs joined by "и" are two jobs, one of them listed.

@@ -449,11 +449,11 @@ impl Matcher {
         // Two titles joined in one ("Врач-педиатр-хирург", "OB-GYN Nurse"): the head decides. An
         // off-list head is that job (even read less surely); a listed head may be it, or a
         // modifier of the other: ask. (Not in a sentence of doing the work — "I edit videos for
-        // YouTubers" —, nor with a generic word: "химик-технолог" is a chemical engineer's title,
-        // asked about as such; two jobs joined by a conjunction are two jobs: "фотограф и
-        // видеомонтажёр".)
+        // YouTubers" —, nor with only a generic word on the listed side: "химик-технолог" is a
+        // chemical engineer's title, asked about as such — "OB-GYN Nurse" has "obstetrician" too;
+        // two jobs joined by a conjunction are two jobs: "фотограф и видеомонтажёр".)
         let both = lm | nm;
-        let one_title = !sc.doing && lm & sc.generic_mask == 0 && g < l1 && lm & nm == 0 && sc.one_run(both) && sc.place_mask & both == 0;
+        let one_title = !sc.doing && lm & !sc.generic_mask != 0 && g < l1 && lm & nm == 0 && sc.one_run(both) && sc.place_mask & both == 0;
         let two_jobs = || cleaned.split_whitespace().any(|w| self.place_joiners.contains(&w.to_lowercase()) || w == "&" || w == "+");
         if !one_title || two_jobs() {
             return None;
