@@ -139,6 +139,12 @@ impl Scores {
         }
     }
 
+    /// The words of the first segment (the title of a CV line; empty for no words).
+    pub(super) fn first_seg_mask(&self) -> u32 {
+        let first = self.segs.first().copied();
+        (0..self.segs.len()).filter(|&j| Some(self.segs[j]) == first).fold(0u32, |m, j| m | 1 << j)
+    }
+
     /// Whether the words of `mask` stand together in one segment, nothing between them.
     pub(super) fn one_run(&self, mask: u32) -> bool {
         let run = mask >> mask.trailing_zeros();

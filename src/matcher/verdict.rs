@@ -64,7 +64,7 @@ impl Matcher {
         // An occupation off the list named outright stays what it is ("юрист по защите данных"),
         // unless it works in the topic's own field ("дозиметрист в радиотерапии"): then ask.
         let named_elsewhere = sc.not_listed_recall >= CLAIM_RECALL && {
-            let field = ng.and_then(|g| self.catalog.not_listed[g as usize].field.as_deref());
+            let field = self.not_listed_field(ng);
             !topics.iter().any(|t| self.catalog.profession(&t.code).is_some_and(|p| field.is_some_and(|f| p.fields.iter().any(|x| x == f))))
         };
         // A weak name beside a closed topic that reads the query in full ("бэкенд": half of
@@ -163,8 +163,10 @@ impl Matcher {
     /// title about as well: the title is the occupation, the brackets its detail.
     fn title_first(&self, sc: &Scores, ranked: &[Candidate], v: Verdict) -> Verdict {
         let Some(top) = v.code.clone().filter(|_| v.kind == VerdictKind::Listed && v.reason != Reason::Code) else { return v };
-        let Some(first) = sc.segs.first().copied() else { return v };
-        let title = (0..sc.segs.len()).filter(|&j| sc.segs[j] == first).fold(0u32, |m, j| m | 1 << j) & !sc.light_mask;
+        if sc.segs.is_empty() {
+            return v;
+        }
+        let title = sc.first_seg_mask() & !sc.light_mask;
         let mask = |code: &Code| sc.listed_mask[self.index_of(code)];
         let top_mask = mask(&top);
         let top_score = ranked.iter().find(|c| c.code == top).map_or(0.0, |c| c.score);
@@ -186,7 +188,6 @@ impl Matcher {
         let (l1, l2) = (ranked.first().map_or(0.0, |c| c.score), ranked.get(1).map_or(0.0, |c| c.score));
         let (n, ng) = sc.not_listed;
         let (g, gg) = sc.generic;
-        let field_of = |ng: Option<u16>| ng.and_then(|i| self.catalog.not_listed[i as usize].field.clone());
 
         // Someone looking for a doctor, not describing their own work: nothing to qualify.
         if sc.request && l1.max(n).max(g) >= UNSURE_MIN {
@@ -221,15 +222,8 @@ impl Matcher {
                 // …and a listed specialty's own word joined to the other one in a compound
                 // ("маммолог-рентгенолог", "лаборант-бактериолог"): one of two jobs, ask.
                 let both = lm | nm;
-                let run = both >> both.trailing_zeros();
-                let compound = !sc.latin
-                    && sc.place_mask & both == 0
-                    && lm & nm == 0
-                    && lm != 0
-                    && nm != 0
-                    && run & (run + 1) == 0
-                    && sc.distinct[self.index_of(&best.code)]
-                    && sc.segs.get(both.trailing_zeros() as usize) == sc.segs.get(31 - both.leading_zeros() as usize);
+                let compound =
+                    !sc.latin && sc.place_mask & both == 0 && lm & nm == 0 && lm != 0 && nm != 0 && sc.one_run(both) && sc.distinct[self.index_of(&best.code)];
                 // …and two titles sharing their head, each with a word of its own
                 // ("инженер-наладчик лазерных установок", "aircraft structures engineer"):
                 // which one the person is, only they know. (When the off-list title holds every
@@ -247,7 +241,7 @@ impl Matcher {
                     return Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak };
                 }
             }
-            return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
+            return self.not_listed(cleaned, &ranked, self.not_listed_field(ng), Reason::OtherOccupation);
         }
         if let Some(v) = self.off_list_title(cleaned, sc, &ranked) {
             return v;
@@ -260,7 +254,7 @@ impl Matcher {
         // A listed name met only as a workplace beside an off-list occupation named outside it
         // ("медбике, жаңа туған нәрестелер бөлімі" — a nurse of a newborn ward): that occupation.
         if ranked.first().is_some_and(|c| sc.place_only[self.index_of(&c.code)]) && n >= NOT_LISTED_MIN && sc.not_listed_mask & !sc.place_mask != 0 {
-            return self.not_listed(cleaned, &ranked, field_of(ng).as_deref(), Reason::OtherOccupation);
+            return self.not_listed(cleaned, &ranked, self.not_listed_field(ng), Reason::OtherOccupation);
         }
         // A listed name met only as a workplace ("работаю в реанимации") may be a nurse's: ask.
         // (Not when a generic word names the occupation outside the place: "онкогинеколог в НИИ
@@ -290,14 +284,14 @@ impl Matcher {
         let member_named = listed_ok && gg.zip(ranked.first()).is_some_and(|(gi, top)| self.generic_codes[gi as usize].contains(&top.code));
         // (Nor does a generic word after the title take it over: "Нейрохирург | профессор |
         // д.м.н." is a neurosurgeon with an academic rank.)
-        let first = sc.segs.first().copied();
+        let first_mask = sc.first_seg_mask();
         let generic_after_title = l1 >= UNSURE_MIN
             && ranked.first().is_some_and(|top| {
                 let lm = sc.listed_mask[self.index_of(&top.code)] & !sc.light_mask;
-                lm != 0 && sc.segs_of(lm).all(|s| Some(s) == first)
+                lm != 0 && lm & !first_mask == 0
             })
             && sc.generic_mask != 0
-            && sc.segs_of(sc.generic_mask).all(|s| Some(s) > first);
+            && sc.generic_mask & first_mask == 0;
         let member_named = member_named || generic_after_title;
         if let (true, Some(gi)) = (g >= GENERIC_MIN && g + TIE >= l1 && !(listed_ok && l1 + TIE >= g) && !member_named, gg) {
             // The word narrowed by the rest of one of its professions' names, and by nothing
@@ -416,8 +410,8 @@ impl Matcher {
             return self.generic_verdict(cleaned, gi, &ranked, sc, topics, false);
         }
         let reason = if n > 0.0 && ng.is_some() { Reason::OtherOccupation } else { Reason::NotUnderstood };
-        let field = field_of(ng).filter(|_| n >= UNSURE_MIN);
-        self.not_listed(cleaned, &ranked, field.as_deref(), reason)
+        let field = self.not_listed_field(ng).filter(|_| n >= UNSURE_MIN);
+        self.not_listed(cleaned, &ranked, field, reason)
     }
 
     /// An off-list occupation that is the title while the best listed name is not: "not listed",
@@ -432,16 +426,14 @@ impl Matcher {
         if lm == 0 || nm == 0 {
             return None;
         }
-        let not_listed =
-            || Some(self.not_listed(cleaned, ranked, ng.and_then(|i| self.catalog.not_listed[i as usize].field.as_deref()), Reason::OtherOccupation));
+        let not_listed = || Some(self.not_listed(cleaned, ranked, self.not_listed_field(ng), Reason::OtherOccupation));
         // The title named in full before any separator, the listed name only in a later segment
         // ("Nurse | Almaty | Neurosurgery", "Midwife | Obstetrics and Gynecology"): that is where
         // the person works, not a second title. (The title read as surely as a listed answer
         // would need — or, with words of its own beside it ("Палатная сестра", "Travel nurse",
         // "Lab assistant"), less surely, when the later segment names only a field, no person:
         // "| нейрохирургия", "| bacteriology".)
-        let first = sc.segs.first().copied();
-        let first_mask = (0..sc.segs.len()).filter(|&j| Some(sc.segs[j]) == first).fold(0u32, |m, j| m | 1 << j);
+        let first_mask = sc.first_seg_mask();
         let sure = n >= LISTED_MIN || (lm & sc.agent_mask == 0 && (first_mask | lm) & sc.generic_mask == 0);
         if sure && l1 >= UNSURE_MIN && nm & !first_mask == 0 && lm & first_mask == 0 && !sc.named_as_alternative(nm, lm) {
             return not_listed();
@@ -462,6 +454,11 @@ impl Matcher {
             return not_listed();
         }
         (n >= NOT_LISTED_MIN).then(|| Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak })
+    }
+
+    /// The education field of an off-list occupation group, if it names one.
+    fn not_listed_field(&self, group: Option<u16>) -> Option<&str> {
+        group.and_then(|g| self.catalog.not_listed[g as usize].field.as_deref())
     }
 
     /// "Listed": the query names this profession (the nearest others beside it).
