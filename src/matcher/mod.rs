@@ -984,6 +984,28 @@ mod tests {
     }
 
     #[test]
+    fn an_off_list_title_before_a_listed_one_asks_which() {
+        // Two titles in a CV line's segments, the first off the list: which is the job?
+        for q in ["Midwife | obstetrician-gynecologist", "IT recruiter | software developer", "Медсестра — педиатр"] {
+            let v = m().match_query(q);
+            assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
+            assert!(!v.candidates.is_empty(), "{q}");
+        }
+        // An employer or a place before the title is no second title.
+        for (q, code) in [("Nurse Ltd | software developer", "2512-1-007"), ("Военный госпиталь | педиатр", "2215-1-001")] {
+            assert_eq!(listed(q).as_deref(), Some(code), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_topic_read_only_from_a_typo_is_asked_about() {
+        // "Claude" is near "cloud"; an AI tool's name is no cloud specialist.
+        assert_ne!(m().match_query("вайбкодер, пилю SaaS-ки в Cursor и Claude Code").kind, VerdictKind::Listed);
+        // The same topic read from the word as written qualifies.
+        assert_eq!(m().match_query("пишу бэкенд на Go").kind, VerdictKind::Listed);
+    }
+
+    #[test]
     fn a_language_beside_engineer_names_the_software_engineer() {
         for q in ["Java engineer", "Senior Golang Engineer · платёжный сервис · Астана · 6 лет", "C++ engineer"] {
             assert_eq!(listed(q).as_deref(), Some("2512-1-007"), "{q}");

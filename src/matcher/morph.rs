@@ -195,6 +195,9 @@ mod tests {
         assert_eq!(st("animals"), st("animal"));
         assert_ne!(st("modeling"), st("model"));
         assert_eq!(st("Modelling"), st("modeling"));
+        // An akim is no "ака" (Uzbek "brother"), whom Snowball's `ак` would make one.
+        assert_ne!(st("ака"), st("аким"));
+        assert_eq!(st("аким"), st("акимом"));
     }
 
     use super::super::normalize::word;

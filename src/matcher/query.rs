@@ -38,6 +38,9 @@ pub(super) struct Query {
     /// The segments a spaced slash opens ("NICU doctor / Neonatologist"): another name for the
     /// same work, not a title's follower (bit `seg`, as `request_segs`).
     pub alt_segs: u32,
+    /// The segments a CV line's field separator opens ("|", "•", "·", a spaced dash): another
+    /// field of the line, not the next clause of a sentence (bit `seg`, as `request_segs`).
+    pub field_segs: u32,
     /// The occupation is a wish or a course of study ("будущий педиатр", "учусь на врача").
     pub aspiration: bool,
     /// The writer says they do the work ("монтирую рилсы", "I develop games"; see
@@ -409,6 +412,9 @@ impl Matcher {
                 // it names explains the title, it is no follower of the title's head.)
                 if alternative || matches!(gap.trim(), "(" | "[") {
                     q.alt_segs |= seg_bit(seg);
+                }
+                if seg_by_dash || gap.contains(['|', '•', '·']) {
+                    q.field_segs |= seg_bit(seg);
                 }
             }
             // (A place or domain ends at a boundary even before any word is kept: "2019–н.в.

@@ -78,6 +78,8 @@ pub(super) struct Scores {
     pub(super) segs: Vec<u16>,
     /// Segments that are another name for the work before them (see `Query::alt_segs`).
     pub(super) alt_segs: u32,
+    /// Segments opened by a CV line's field separator (see `Query::field_segs`).
+    pub(super) field_segs: u32,
     /// Query words after a place marker ("в онкологии").
     pub(super) place_mask: u32,
     /// Query words in brackets.
@@ -90,6 +92,9 @@ pub(super) struct Scores {
     /// Words of a patient ("kids", "ребёнок"): alone they name no doctor ("married, 2 kids,
     /// working as a neurosurgeon").
     pub(super) patient_mask: u32,
+    /// Words with no exact reading (read, if at all, only as a typo of some word): "Claude" is
+    /// near "cloud", which does not make it one.
+    pub(super) unread_mask: u32,
 }
 
 /// One reading of a query (see [`Matcher::variants`]).
@@ -290,12 +295,14 @@ impl Matcher {
         // query worth trying, and let two words typed apart be looked up fuzzily as one.
         let unknown: Vec<bool> = units.iter().zip(&qwords).map(|(u, q)| !q.qualifier && !u.hits.iter().any(|h| h.1 >= 1.0)).collect();
         sc.unknown = unknown.iter().filter(|u| **u).count();
+        sc.unread_mask = word_mask(unknown.iter().copied());
         sc.words = qwords.iter().filter(|q| !q.qualifier).count();
         sc.latin = toks.iter().all(|t| t.word.folded.is_ascii());
         sc.read = units.iter().zip(&qwords).filter(|(u, q)| !q.qualifier && !u.hits.is_empty()).count();
         sc.light_mask = word_mask(qwords.iter().map(|q| q.qualifier));
         sc.segs = toks.iter().map(|t| t.seg as u16).collect();
         sc.alt_segs = query.alt_segs;
+        sc.field_segs = query.field_segs;
         sc.place_mask = word_mask(toks.iter().map(|t| t.place));
         sc.paren_mask = word_mask(toks.iter().map(|t| t.paren));
         sc.adjective_mask = word_mask(toks.iter().map(|t| morph::russian_adjective_shaped(&t.word.folded)));

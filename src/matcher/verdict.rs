@@ -85,8 +85,10 @@ impl Matcher {
                 let cands: Vec<Candidate> =
                     topics.iter().filter(|c| c.score + WEAK_SPREAD >= t.score && c.score >= QUESTION_MIN).take(MAX_CANDIDATES).cloned().collect();
                 // Every reading listed ("пишу бэкенд на Go") and nothing off the list in sight:
-                // it qualifies.
-                if n < UNSURE_MIN && cands.iter().all(|c| sc.topic_closed[self.index_of(&c.code)]) {
+                // it qualifies. (Each read from a word as written, not only from a typo's
+                // neighbour: "Claude Code" is near "cloud", and a guess is asked about.)
+                let read_outright = |c: &Candidate| sc.topic_mask[self.index_of(&c.code)] & !sc.unread_mask != 0;
+                if n < UNSURE_MIN && cands.iter().all(|c| sc.topic_closed[self.index_of(&c.code)] && read_outright(c)) {
                     return Self::one_of(cands);
                 }
                 Verdict { kind: VerdictKind::Unsure, code: None, candidates: cands, reason: Reason::Weak }
@@ -435,8 +437,20 @@ impl Matcher {
         // "| нейрохирургия", "| bacteriology".)
         let first_mask = sc.first_seg_mask();
         let sure = n >= LISTED_MIN || (lm & sc.agent_mask == 0 && (first_mask | lm) & sc.generic_mask == 0);
-        if sure && l1 >= UNSURE_MIN && nm & !first_mask == 0 && lm & first_mask == 0 && !sc.named_as_alternative(nm, lm) {
+        let title_then_later = l1 >= UNSURE_MIN && nm & !first_mask == 0 && lm & first_mask == 0 && !sc.named_as_alternative(nm, lm);
+        if sure && title_then_later {
             return not_listed();
+        }
+        // Read less surely, with a listed person named in a later segment ("Midwife |
+        // obstetrician-gynecologist", "IT recruiter | software developer"): two titles, and the
+        // first is where a CV line puts the job — which of them is it? Ask, never "qualifies".
+        // (The first segment headed by the title, not an employer or a place: "Nurse Ltd |
+        // software developer", "Военный госпиталь | педиатр".)
+        // (Fields of a CV line, not a sentence's clauses: "was a nurse for 5 years, now a
+        // practising OB-GYN".)
+        let in_fields = sc.segs_of(lm).all(|s| sc.field_segs & query::seg_bit(s.min(255) as u8) != 0);
+        if title_then_later && in_fields && lm & sc.agent_mask != 0 && nm & sc.head_of(first_mask & !sc.adjective_mask) != 0 {
+            return Some(Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak });
         }
         // Two titles joined in one ("Врач-педиатр-хирург", "OB-GYN Nurse"): the head decides. An
         // off-list head is that job (even read less surely); a listed head may be it, or a
