@@ -100,8 +100,6 @@ pub const NO_OCCUPATION: &str = "none";
 /// Phrases of occupations that are not listed, or generic words, that the query covers less than
 /// this are not scored: their score could not reach any threshold.
 pub const MIN_RECALL: f32 = 0.2;
-/// A reading that scores this high is not second-guessed by wrong-layout or transliterated ones.
-pub const CONFIDENT: f32 = 0.95;
 /// An unknown word is also looked up as written (not stemmed) from this length.
 pub const AS_WRITTEN_MIN_LEN: usize = 6;
 /// Two words joined are looked up fuzzily only up to this many letters (`нейро хирург`).
@@ -391,12 +389,13 @@ impl Matcher {
         // The readings other than as typed, made once and only when needed.
         let mut others: Option<std::vec::IntoIter<score::Reading>> = None;
         for i in 0.. {
-            // Every word as typed is known exactly, or the text as typed already reads as a
-            // confident answer: other readings of it cannot be better.
+            // Every word as typed is known exactly: other readings of it cannot be better.
             // Other readings are for text that as typed is mostly unreadable (`ghjuhfvvbcn`,
             // `neirohirurg`): at least half its words unknown. (They are made only then.)
             // (A clause about the past was found by its words: the text reads as typed.)
-            if i > 0 && best.as_ref().is_some_and(|(b, t)| b.unknown == 0 || *t >= CONFIDENT || b.unknown * 2 < b.words || b.former.is_some()) {
+            // (However high its score: a reading of half the words is no confident one —
+            // "sistemnyi administrator" as typed reads "administrator" alone.)
+            if i > 0 && best.as_ref().is_some_and(|(b, _)| b.unknown == 0 || b.unknown * 2 < b.words || b.former.is_some()) {
                 break;
             }
             let next = if i == 0 {
