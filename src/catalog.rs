@@ -367,6 +367,9 @@ pub struct Lexicon {
     pub agent_endings: PerLang,
     /// Words that may stand beside a code without making the message a sentence.
     pub code_words: PerLang,
+    /// Names of programs whose words name an occupation ("Adobe Illustrator", "Affinity
+    /// Designer"): a tool someone works with, never the occupation.
+    pub tool_names: PerLang,
     /// Listed specialties whose compounds with a combining form are subspecialties of the same
     /// specialty ("кардиоанестезиолог", "neuroradiologist"), unlike "педиатр" ("нейропедиатр" is
     /// a child neurologist).
@@ -593,6 +596,8 @@ struct RawLexicon {
     agent_endings: PerLang,
     #[serde(default)]
     code_words: PerLang,
+    #[serde(default)]
+    tool_names: PerLang,
     #[serde(default)]
     compound_heads: PerLang,
     #[serde(default)]
@@ -1045,6 +1050,7 @@ impl Catalog {
             ward_nouns: rl.ward_nouns,
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
+            tool_names: rl.tool_names,
             compound_heads: rl.compound_heads,
             stem_exceptions: rl.stem_exceptions,
         };

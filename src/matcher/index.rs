@@ -73,6 +73,7 @@ impl Matcher {
             ward_nouns: folded_set(&lex.ward_nouns),
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
+            tool_names: lex.tool_names.iter().map(|(_, n)| n.to_lowercase()).collect(),
             compound_heads: HashSet::default(),
             abbreviations: [true, false].map(|exact| {
                 lex.abbreviations

@@ -291,6 +291,8 @@ pub struct Matcher {
     ward_nouns: HashSet<String>,
     agent_endings: Vec<String>,
     code_words: HashSet<String>,
+    /// Program names, lower-cased (see `Lexicon::tool_names`).
+    tool_names: Vec<String>,
     /// Stems of listed specialties whose compounds are subspecialties (see
     /// `Lexicon::compound_heads`).
     compound_heads: HashSet<String>,
@@ -379,9 +381,16 @@ impl Matcher {
         out
     }
 
+    /// The text as it is read: cleaned, web addresses and program names set apart as the
+    /// names they are, shorthands written out.
+    fn prepare(&self, query: &str) -> String {
+        let text = normalize::drop_web_names(&normalize::clean(query)).into_owned();
+        self.expand_phrases(normalize::drop_names(text, &self.tool_names))
+    }
+
     /// Answers one query.
     pub fn match_query(&self, query: &str) -> Verdict {
-        let cleaned = self.expand_phrases(normalize::drop_web_names(&normalize::clean(query)).into_owned());
+        let cleaned = self.prepare(query);
         if let Some(v) = self.match_code(&cleaned) {
             return v;
         }
@@ -430,7 +439,7 @@ impl Matcher {
     /// which phrases claim it), unknown — and how it was matched (exact, stem, typo with its
     /// similarity); the phrases reached; then the verdict and the best competitor.
     pub fn explain(&self, query: &str) -> String {
-        let cleaned = self.expand_phrases(normalize::drop_web_names(&normalize::clean(query)).into_owned());
+        let cleaned = self.prepare(query);
         let mut out = String::new();
         for score::Reading { text, penalty, how, .. } in self.variants(&cleaned) {
             let mut trace = Trace::default();

@@ -28,6 +28,33 @@ pub fn clean(raw: &str) -> String {
     out
 }
 
+/// The text with each of `names` (lower-cased, matched in any case as whole words) replaced by
+/// a comma: a program's name ("Adobe Illustrator") is a tool, and its words must not read as
+/// the occupation they spell.
+pub fn drop_names(text: String, names: &[String]) -> String {
+    let mut lower = text.to_lowercase();
+    // (Lower-casing that changes byte lengths would misplace a match: leave such text.)
+    if lower.len() != text.len() || !names.iter().any(|n| lower.contains(n.as_str())) {
+        return text;
+    }
+    let mut out = text;
+    for name in names {
+        let mut at = 0;
+        while let Some(i) = lower[at..].find(name.as_str()).map(|i| i + at) {
+            let end = i + name.len();
+            let whole = out[..i].chars().next_back().is_none_or(|c| !is_word_char(c)) && out[end..].chars().next().is_none_or(|c| !is_word_char(c));
+            if whole {
+                out.replace_range(i..end, ",");
+                lower.replace_range(i..end, ",");
+                at = i + 1;
+            } else {
+                at = end;
+            }
+        }
+    }
+    out
+}
+
 /// Top-level domains of the sites people name as employers ("Booking.com", "Kaspi.kz",
 /// "hh.ru"). (Not `.net` or `.js`: "ASP.NET" and "Node.js" are stacks.)
 const WEB_DOMAINS: [&str; 14] = ["com", "kz", "ru", "uz", "kg", "tj", "by", "ua", "io", "org", "ai", "dev", "app", "co"];
@@ -183,6 +210,16 @@ pub fn script(text: &str) -> Script {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn program_names_are_set_apart_as_whole_words() {
+        let names = ["adobe illustrator".to_string(), "affinity designer".to_string()];
+        assert_eq!(super::drop_names("Designer (Adobe Illustrator, Figma)".into(), &names), "Designer (,, Figma)");
+        assert_eq!(super::drop_names("Affinity Designer".into(), &names), ",");
+        // Not inside another word, nor the name's words alone.
+        assert_eq!(super::drop_names("xadobe illustrators".into(), &names), "xadobe illustrators");
+        assert_eq!(super::drop_names("Illustrator".into(), &names), "Illustrator");
+    }
+
     use super::*;
 
     #[test]
