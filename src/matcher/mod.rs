@@ -426,7 +426,11 @@ impl Matcher {
             // leaves fewer of them unknown
             // (`ghjuhfvvbcn` → `программист`), not merely because one word came out near
             // something.
-            if best.as_ref().is_none_or(|(b, t)| top > *t && (sc.read >= b.read || sc.unknown < b.unknown)) {
+            // (A reading that knows every word outright wins even when it scores lower:
+            // "medsestra pediatra" as typed is "pediatra" near "pediatr" and nothing more; as
+            // Russian it is a paediatric nurse.)
+            let knows_more = |b: &Scores| sc.unknown == 0 && b.unknown > 0 && sc.read >= b.read && top > 0.0;
+            if best.as_ref().is_none_or(|(b, t)| knows_more(b) || (top > *t && (sc.read >= b.read || sc.unknown < b.unknown))) {
                 best = Some((apply_penalty(sc, penalty), top));
             }
         }
@@ -994,7 +998,8 @@ mod tests {
     #[test]
     fn an_off_list_title_before_a_listed_one_asks_which() {
         // Two titles in a CV line's segments, the first off the list: which is the job?
-        for q in ["Midwife | obstetrician-gynecologist", "IT recruiter | software developer", "Медсестра — педиатр"] {
+        for q in ["Midwife | obstetrician-gynecologist", "IT recruiter | software developer", "Медсестра — педиатр", "Kaspi | nurse | software developer"]
+        {
             let v = m().match_query(q);
             assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
             assert!(!v.candidates.is_empty(), "{q}");
@@ -1003,6 +1008,14 @@ mod tests {
         for (q, code) in [("Nurse Ltd | software developer", "2512-1-007"), ("Военный госпиталь | педиатр", "2215-1-001")] {
             assert_eq!(listed(q).as_deref(), Some(code), "{q}");
         }
+    }
+
+    #[test]
+    fn a_reading_that_knows_every_word_beats_a_typo_reading() {
+        // As typed, "pediatra" is near "pediatr" and nothing more; read as Russian, the
+        // writer is a paediatrician's nurse or secretary.
+        never_listed(&["medsestra pediatra", "sekretar pediatra"]);
+        assert_eq!(listed("sistemnyi administrator").as_deref(), Some("2522-0-003"));
     }
 
     #[test]

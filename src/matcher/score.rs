@@ -146,8 +146,12 @@ impl Scores {
 
     /// The words of the first segment (the title of a CV line; empty for no words).
     pub(super) fn first_seg_mask(&self) -> u32 {
-        let first = self.segs.first().copied();
-        (0..self.segs.len()).filter(|&j| Some(self.segs[j]) == first).fold(0u32, |m, j| m | 1 << j)
+        self.segs.first().map_or(0, |&s| self.seg_mask(s))
+    }
+
+    /// The words of segment `seg`.
+    pub(super) fn seg_mask(&self, seg: u16) -> u32 {
+        (0..self.segs.len()).filter(|&j| self.segs[j] == seg).fold(0u32, |m, j| m | 1 << j)
     }
 
     /// Whether the words of `mask` stand together in one segment, nothing between them.

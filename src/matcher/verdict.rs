@@ -441,16 +441,21 @@ impl Matcher {
         if sure && title_then_later {
             return not_listed();
         }
-        // Read less surely, with a listed person named in a later segment ("Midwife |
-        // obstetrician-gynecologist", "IT recruiter | software developer"): two titles, and the
-        // first is where a CV line puts the job — which of them is it? Ask, never "qualifies".
-        // (The first segment headed by the title, not an employer or a place: "Nurse Ltd |
+        // Read less surely, with a listed person named in a later field of a CV line ("Midwife |
+        // obstetrician-gynecologist", "IT recruiter | software developer", "Almaty — nurse —
+        // pediatrician"): two titles, and the first is where a CV line puts the job — which of
+        // them is it? Ask, never "qualifies".
+        // (The off-list title's field headed by it, not an employer or a place: "Nurse Ltd |
         // software developer", "Военный госпиталь | педиатр".)
-        // (Fields of a CV line, not a sentence's clauses: "was a nurse for 5 years, now a
-        // practising OB-GYN".)
-        let in_fields = sc.segs_of(lm).all(|s| sc.field_segs & query::seg_bit(s.min(255) as u8) != 0);
-        if title_then_later && in_fields && lm & sc.agent_mask != 0 && nm & sc.head_of(first_mask & !sc.adjective_mask) != 0 {
-            return Some(Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak });
+        // (Fields, not a sentence's clauses: "was a nurse for 5 years, now a practising OB-GYN".)
+        let field = |s: u16| s == 0 || sc.field_segs & query::seg_bit(s.min(255) as u8) != 0;
+        let mut title_segs = sc.segs_of(nm);
+        if let (Some(t), true) = (title_segs.next(), l1 >= UNSURE_MIN && lm & sc.agent_mask != 0 && !sc.named_as_alternative(nm, lm)) {
+            let title = sc.seg_mask(t);
+            let listed_after = sc.segs_of(lm).all(|s| s > t && field(s));
+            if title_segs.all(|s| s == t) && field(t) && listed_after && nm & sc.head_of(title & !sc.adjective_mask) != 0 {
+                return Some(Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak });
+            }
         }
         // Two titles joined in one ("Врач-педиатр-хирург", "OB-GYN Nurse"): the head decides. An
         // off-list head is that job (even read less surely); a listed head may be it, or a
