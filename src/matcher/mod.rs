@@ -1004,8 +1004,14 @@ mod tests {
             assert_eq!(v.kind, VerdictKind::Unsure, "{q}");
             assert!(!v.candidates.is_empty(), "{q}");
         }
-        // An employer or a place before the title is no second title.
-        for (q, code) in [("Nurse Ltd | software developer", "2512-1-007"), ("Военный госпиталь | педиатр", "2215-1-001")] {
+        // An employer or a place before the title is no second title, nor are its words part
+        // of the title's name.
+        for (q, code) in [
+            ("Nurse Ltd | software developer", "2512-1-007"),
+            ("Военный госпиталь | педиатр", "2215-1-001"),
+            ("Doctor Web | software developer", "2512-1-007"),
+            ("Designer Group LLC | software engineer", "2512-1-007"),
+        ] {
             assert_eq!(listed(q).as_deref(), Some(code), "{q}");
         }
     }

@@ -44,6 +44,7 @@ impl Matcher {
         let verdict = self.decide_names(cleaned, &sc, ranked.clone(), &topics);
         let verdict = self.head_first(&sc, &ranked, verdict);
         let verdict = self.title_first(&sc, &ranked, verdict);
+        let verdict = self.one_field_first(&sc, &ranked, verdict);
         let verdict = self.doing_first(&sc, verdict);
         // A question read from adjectives alone ("спасибо большое", "новый список?") asks about
         // nothing: no occupation is named (nor a generic one: "ведущий программист в НИИ
@@ -182,6 +183,34 @@ impl Matcher {
         };
         let mut cands = vec![whole.clone()];
         cands.extend(v.candidates.iter().filter(|c| c.code != whole.code).cloned());
+        cands.truncate(MAX_CANDIDATES);
+        Self::one_of(cands)
+    }
+
+    /// A listed answer read across a CV line's field separator ("Doctor Web | software
+    /// developer": the employer's "Web" beside the title's "developer") gives way to one read
+    /// within one field about as well: a name is not spelt across fields.
+    fn one_field_first(&self, sc: &Scores, ranked: &[Candidate], v: Verdict) -> Verdict {
+        let Some(top) = v.code.clone().filter(|_| v.kind == VerdictKind::Listed && v.reason != Reason::Code) else { return v };
+        let mask = |code: &Code| sc.listed_mask[self.index_of(code)] & !sc.light_mask;
+        let segs = |m: u32| {
+            let mut s: Vec<u16> = sc.segs_of(m).collect();
+            s.dedup();
+            s
+        };
+        let top_segs = segs(mask(&top));
+        let across_fields = top_segs.iter().skip(1).any(|&s| sc.field_segs & query::seg_bit(s.min(255) as u8) != 0);
+        if !across_fields {
+            return v;
+        }
+        let top_score = ranked.iter().find(|c| c.code == top).map_or(0.0, |c| c.score);
+        let Some(within) =
+            ranked.iter().find(|c| c.code != top && segs(mask(&c.code)).len() == 1 && c.score + TITLE_MARGIN >= top_score && c.score >= LISTED_MIN)
+        else {
+            return v;
+        };
+        let mut cands = vec![within.clone()];
+        cands.extend(v.candidates.iter().filter(|c| c.code != within.code).cloned());
         cands.truncate(MAX_CANDIDATES);
         Self::one_of(cands)
     }
