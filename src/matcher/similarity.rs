@@ -35,6 +35,13 @@ pub const DERIVED_SIM: f32 = 0.79;
 // A relational adjective is read (above FUZZY_MIN) but never claims (below CLAIM_RECALL).
 const _: () = assert!(DERIVED_SIM < super::CLAIM_RECALL && DERIVED_SIM >= FUZZY_MIN);
 
+/// Two stems that differ only by soft or hard signs.
+const SIGN_SIM: f32 = 0.98;
+
+fn without_signs(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| !matches!(c, 'ь' | 'ъ'))
+}
+
 /// Russian relational-adjective suffixes (what follows the noun in `онкологический`).
 const RELATIONAL: &[&str] = &["ск", "ическ", "еск", "ческ"];
 
@@ -46,6 +53,11 @@ pub fn word_similarity(a: &str, la: usize, b: &str, lb: usize, allow_prefix: boo
     }
     if la.min(lb) < FUZZY_MIN_LEN {
         return 0.0;
+    }
+    // A soft or hard sign left out is how Russian is typed in Latin and how many type it fast
+    // ("mobilnyh" → `мобилн` for `мобильн`): the same word.
+    if la.abs_diff(lb) <= 2 && la != lb && without_signs(a).eq(without_signs(b)) {
+        return SIGN_SIM;
     }
     let longest = la.max(lb);
     let shorter = la.min(lb);
@@ -266,6 +278,15 @@ pub fn combine(recall: f32, precision: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_soft_sign_left_out_is_the_same_word() {
+        let sim = |a: &str, b: &str| word_similarity(a, a.chars().count(), b, b.chars().count(), true);
+        assert!(sim("мобилн", "мобильн") > sim("мобилн", "мобил"));
+        assert!(sim("мобилн", "мобильн") < 1.0);
+        // (Other letters are no sign: a real edit costs as before.)
+        assert!(sim("мобилн", "мобиан") < sim("мобилн", "мобильн"));
+    }
 
     #[test]
     fn bounded_osa_agrees_with_strsim() {
