@@ -370,6 +370,9 @@ pub struct Lexicon {
     /// Names of programs whose words name an occupation ("Adobe Illustrator", "Affinity
     /// Designer"): a tool someone works with, never the occupation.
     pub tool_names: PerLang,
+    /// Organisations and legal statuses a CV line names in a field of their own ("Army |
+    /// software developer", "ИП Иванов — видеомонтажер"): where or how someone works, no title.
+    pub institutions: PerLang,
     /// Listed specialties whose compounds with a combining form are subspecialties of the same
     /// specialty ("кардиоанестезиолог", "neuroradiologist"), unlike "педиатр" ("нейропедиатр" is
     /// a child neurologist).
@@ -598,6 +601,8 @@ struct RawLexicon {
     code_words: PerLang,
     #[serde(default)]
     tool_names: PerLang,
+    #[serde(default)]
+    institutions: PerLang,
     #[serde(default)]
     compound_heads: PerLang,
     #[serde(default)]
@@ -1051,6 +1056,7 @@ impl Catalog {
             agent_endings: rl.agent_endings,
             code_words: rl.code_words,
             tool_names: rl.tool_names,
+            institutions: rl.institutions,
             compound_heads: rl.compound_heads,
             stem_exceptions: rl.stem_exceptions,
         };

@@ -74,6 +74,7 @@ impl Matcher {
             agent_endings: lex.agent_endings.iter().map(|(_, w)| normalize::word(w).folded).collect(),
             code_words: folded_set(&lex.code_words),
             tool_names: lex.tool_names.iter().map(|(_, n)| n.to_lowercase()).collect(),
+            institutions: folded_set(&lex.institutions),
             compound_heads: HashSet::default(),
             abbreviations: [true, false].map(|exact| {
                 lex.abbreviations

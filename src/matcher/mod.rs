@@ -293,6 +293,8 @@ pub struct Matcher {
     code_words: HashSet<String>,
     /// Program names, lower-cased (see `Lexicon::tool_names`).
     tool_names: Vec<String>,
+    /// Folded organisation and status words (see `Lexicon::institutions`).
+    institutions: HashSet<String>,
     /// Stems of listed specialties whose compounds are subspecialties (see
     /// `Lexicon::compound_heads`).
     compound_heads: HashSet<String>,
@@ -1011,6 +1013,8 @@ mod tests {
             ("Военный госпиталь | педиатр", "2215-1-001"),
             ("Doctor Web | software developer", "2512-1-007"),
             ("Designer Group LLC | software engineer", "2512-1-007"),
+            ("Army | software developer", "2512-1-007"),
+            ("ИП Иванов — видеомонтажер", "3521-3-003"),
         ] {
             assert_eq!(listed(q).as_deref(), Some(code), "{q}");
         }

@@ -95,6 +95,9 @@ pub(super) struct Scores {
     /// Words with no exact reading (read, if at all, only as a typo of some word): "Claude" is
     /// near "cloud", which does not make it one.
     pub(super) unread_mask: u32,
+    /// Words naming an organisation or a legal status ("Army", "ИП"; see
+    /// `Lexicon::institutions`).
+    pub(super) institution_mask: u32,
 }
 
 /// One reading of a query (see [`Matcher::variants`]).
@@ -312,6 +315,8 @@ impl Matcher {
         sc.adjective_mask = word_mask(toks.iter().map(|t| morph::russian_adjective_shaped(&t.word.folded)));
         sc.agent_mask = word_mask(toks.iter().map(|t| self.agent_shaped(&t.word.folded)));
         // (By each word's stem as read above: "kids" is "kid".)
+        sc.institution_mask =
+            word_mask(toks.iter().zip(&qwords).map(|(t, q)| self.institutions.contains(&t.word.folded) || self.institutions.contains(&q.stem)));
         sc.patient_mask = word_mask(toks.iter().zip(&qwords).map(|(t, q)| self.cues.patients.contains(&t.word.folded) || self.cues.patients.contains(&q.stem)));
         for i in 0..toks.len().saturating_sub(1) {
             // Words are joined within a segment only ("инженер, конструкторское бюро" is no

@@ -474,15 +474,17 @@ impl Matcher {
         // obstetrician-gynecologist", "IT recruiter | software developer", "Almaty — nurse —
         // pediatrician"): two titles, and the first is where a CV line puts the job — which of
         // them is it? Ask, never "qualifies".
-        // (The off-list title's field headed by it, not an employer or a place: "Nurse Ltd |
-        // software developer", "Военный госпиталь | педиатр".)
+        // (The off-list title's field headed by it, not an employer, a place or a status:
+        // "Nurse Ltd | software developer", "Военный госпиталь | педиатр", "Army | software
+        // developer", "ИП Иванов — видеомонтажер".)
         // (Fields, not a sentence's clauses: "was a nurse for 5 years, now a practising OB-GYN".)
         let field = |s: u16| s == 0 || sc.field_segs & query::seg_bit(s.min(255) as u8) != 0;
         let mut title_segs = sc.segs_of(nm);
         if let (Some(t), true) = (title_segs.next(), l1 >= UNSURE_MIN && lm & sc.agent_mask != 0 && !sc.named_as_alternative(nm, lm)) {
             let title = sc.seg_mask(t);
             let listed_after = sc.segs_of(lm).all(|s| s > t && field(s));
-            if title_segs.all(|s| s == t) && field(t) && listed_after && nm & sc.head_of(title & !sc.adjective_mask) != 0 {
+            let head = sc.head_of(title & !sc.adjective_mask);
+            if title_segs.all(|s| s == t) && field(t) && listed_after && nm & head != 0 && sc.institution_mask & head == 0 {
                 return Some(Verdict { kind: VerdictKind::Unsure, code: None, candidates: vec![best.clone()], reason: Reason::Weak });
             }
         }
