@@ -1021,6 +1021,19 @@ mod tests {
     }
 
     #[test]
+    fn a_listed_name_inside_an_employers_name_is_no_title() {
+        never_listed(&["LLC Software Developer | cashier", "ТОО «Разработчик Софт» | бухгалтер", "Web Developer Inc. | accountant"]);
+        assert_eq!(listed("Kaspi Bank LLC | Senior Software Developer").as_deref(), Some("2512-1-007"));
+    }
+
+    #[test]
+    fn a_bare_akusher_asks() {
+        // Also the college midwife's qualification; the full title stays listed.
+        assert_eq!(m().match_query("акушер").kind, VerdictKind::Unsure);
+        assert_eq!(listed("акушер-гинеколог").as_deref(), Some("2214-8-001"));
+    }
+
+    #[test]
     fn a_reading_that_knows_every_word_beats_a_typo_reading() {
         // As typed, "pediatra" is near "pediatr" and nothing more; read as Russian, the
         // writer is a paediatrician's nurse or secretary.

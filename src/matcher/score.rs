@@ -152,6 +152,16 @@ impl Scores {
         self.segs.first().map_or(0, |&s| self.seg_mask(s))
     }
 
+    /// The fields of a CV line that the words of `mask` stand in (bit `n` for the `n`th field:
+    /// fields are what `field_segs` separates, several segments each where brackets or quotes
+    /// split them — "ТОО «Разработчик Софт» | бухгалтер" has two).
+    pub(super) fn fields_of(&self, mask: u32) -> u32 {
+        self.segs_of(mask).fold(0u32, |m, s| {
+            let opened = (1..=s.min(31)).filter(|&x| self.field_segs & query::seg_bit(x as u8) != 0).count();
+            m | 1 << opened.min(31)
+        })
+    }
+
     /// The words of segment `seg`.
     pub(super) fn seg_mask(&self, seg: u16) -> u32 {
         (0..self.segs.len()).filter(|&j| self.segs[j] == seg).fold(0u32, |m, j| m | 1 << j)

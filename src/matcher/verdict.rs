@@ -172,17 +172,26 @@ impl Matcher {
         let title = sc.first_seg_mask() & !sc.light_mask;
         let mask = |code: &Code| sc.listed_mask[self.index_of(code)];
         let top_mask = mask(&top);
-        let top_score = ranked.iter().find(|c| c.code == top).map_or(0.0, |c| c.score);
         if title == 0 || top_mask & !title == 0 {
             return v;
         }
-        let Some(whole) =
-            ranked.iter().find(|c| c.code != top && mask(&c.code) & title == title && c.score + TITLE_MARGIN >= top_score && c.score >= LISTED_MIN)
-        else {
-            return v;
-        };
-        let mut cands = vec![whole.clone()];
-        cands.extend(v.candidates.iter().filter(|c| c.code != whole.code).cloned());
+        match Self::as_good_as(ranked, &top, |c| mask(&c.code) & title == title) {
+            Some(whole) => Self::led_by(whole, &v),
+            None => v,
+        }
+    }
+
+    /// Another listed candidate than `top` that `keep` accepts, read about as well as `top` and
+    /// well enough to be an answer.
+    fn as_good_as<'a>(ranked: &'a [Candidate], top: &Code, keep: impl Fn(&Candidate) -> bool) -> Option<&'a Candidate> {
+        let top_score = ranked.iter().find(|c| &c.code == top).map_or(0.0, |c| c.score);
+        ranked.iter().find(|c| &c.code != top && keep(c) && c.score + TITLE_MARGIN >= top_score && c.score >= LISTED_MIN)
+    }
+
+    /// "Listed" with `lead` as the answer, the verdict's other candidates after it.
+    fn led_by(lead: &Candidate, v: &Verdict) -> Verdict {
+        let mut cands = vec![lead.clone()];
+        cands.extend(v.candidates.iter().filter(|c| c.code != lead.code).cloned());
         cands.truncate(MAX_CANDIDATES);
         Self::one_of(cands)
     }
@@ -203,16 +212,10 @@ impl Matcher {
         if !across_fields {
             return v;
         }
-        let top_score = ranked.iter().find(|c| c.code == top).map_or(0.0, |c| c.score);
-        let Some(within) =
-            ranked.iter().find(|c| c.code != top && segs(mask(&c.code)).len() == 1 && c.score + TITLE_MARGIN >= top_score && c.score >= LISTED_MIN)
-        else {
-            return v;
-        };
-        let mut cands = vec![within.clone()];
-        cands.extend(v.candidates.iter().filter(|c| c.code != within.code).cloned());
-        cands.truncate(MAX_CANDIDATES);
-        Self::one_of(cands)
+        match Self::as_good_as(ranked, &top, |c| segs(mask(&c.code)).len() == 1) {
+            Some(within) => Self::led_by(within, &v),
+            None => v,
+        }
     }
 
     fn decide_names(&self, cleaned: &str, sc: &Scores, ranked: Vec<Candidate>, topics: &[Candidate]) -> Verdict {
@@ -458,6 +461,13 @@ impl Matcher {
             return None;
         }
         let not_listed = || Some(self.not_listed(cleaned, ranked, self.not_listed_field(ng), Reason::OtherOccupation));
+        // The listed name only inside an employer's name ("LLC Software Developer | cashier",
+        // "ТОО «Разработчик Софт» | бухгалтер"), an off-list title in a field of its own: that
+        // title is the job.
+        let employer = sc.fields_of(sc.institution_mask);
+        if employer != 0 && sc.fields_of(lm) & !employer == 0 && sc.fields_of(nm) & !employer != 0 {
+            return not_listed();
+        }
         // The title named in full before any separator, the listed name only in a later segment
         // ("Nurse | Almaty | Neurosurgery", "Midwife | Obstetrics and Gynecology"): that is where
         // the person works, not a second title. (The title read as surely as a listed answer
