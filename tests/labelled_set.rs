@@ -12,9 +12,7 @@ const MIN_SCORE: f64 = 0.98;
 const MIN_HELD_OUT: f64 = 0.945;
 const HELD_OUT_MARK: &str = "# --- Held-out style";
 /// The adversarial section (helpers attacking each session's new rules) has its own bar too.
-/// (85.5% before the twelfth session; its attack set adv28, 74% on its own after the session's
-/// fixes, brought the section to 85.5% with less room: the bar keeps half a point of it.)
-const MIN_ADVERSARIAL: f64 = 0.85;
+const MIN_ADVERSARIAL: f64 = 0.855;
 const ADVERSARIAL_MARK: &str = "# --- Adversarial";
 
 #[test]
