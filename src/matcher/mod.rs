@@ -386,7 +386,7 @@ impl Matcher {
     /// The text as it is read: cleaned, web addresses and program names set apart as the
     /// names they are, shorthands written out.
     fn prepare(&self, query: &str) -> String {
-        let text = normalize::drop_web_names(&normalize::clean(query)).into_owned();
+        let text = normalize::latin_words(&normalize::drop_web_names(&normalize::clean(query))).into_owned();
         self.expand_phrases(normalize::drop_names(text, &self.tool_names))
     }
 

@@ -153,6 +153,66 @@ pub fn word(w: &str) -> Word {
     Word { folded, kazakh, capitalized }
 }
 
+/// The text with each word typed mostly in Latin but with a few Kazakh letters ("dәrіgerі":
+/// `ә` and `і` from a Kazakh keyboard) written wholly in Latin: it is Kazakh in Latin, and read
+/// as such (its Cyrillic letters would leave it in neither script).
+pub fn latin_words(text: &str) -> std::borrow::Cow<'_, str> {
+    let mixed = |w: &str| {
+        let cyrillic = w.chars().filter(|&c| is_cyrillic(c)).count();
+        cyrillic > 0
+            && w.chars().any(|c| is_kazakh_letter(lower(c)))
+            && w.chars().filter(char::is_ascii_alphabetic).count() > cyrillic
+            && w.chars().all(|c| latin_of(lower(c)).is_some())
+    };
+    if !text.split(|c: char| !is_word_char(c)).any(mixed) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(is_word_char) {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find(|c: char| !is_word_char(c)).map_or(rest.len(), |i| start + i);
+        let w = &rest[start..end];
+        if mixed(w) {
+            out.extend(w.chars().map(|c| latin_of(lower(c)).unwrap_or(c)));
+        } else {
+            out.push_str(w);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// The Latin letter a Kazakh letter, or a Cyrillic one shaped like a Latin one, stands for in a
+/// word typed mostly in Latin (Kazakh Latin of 2021 where it has one: `ә` → `a` as `ä` folds).
+fn latin_of(c: char) -> Option<char> {
+    Some(match c {
+        'ә' | 'а' => 'a',
+        'і' | 'и' => 'i',
+        'ө' | 'о' => 'o',
+        'ү' | 'ұ' | 'у' => 'u',
+        'ғ' | 'г' => 'g',
+        'қ' | 'к' => 'k',
+        'ң' | 'н' => 'n',
+        'һ' => 'h',
+        'е' => 'e',
+        'р' => 'r',
+        'с' => 's',
+        'т' => 't',
+        'м' => 'm',
+        'л' => 'l',
+        'д' => 'd',
+        'б' => 'b',
+        'з' => 'z',
+        'п' => 'p',
+        'в' => 'v',
+        'ш' => 'ş',
+        _ if c.is_ascii() => c,
+        _ => return None,
+    })
+}
+
 /// One spelling per letter: `ё`→`е`, Kazakh letters to their nearest Russian ones (people type
 /// `дарігер`, `курылысшы` without a Kazakh keyboard), and inside Cyrillic words the Latin
 /// look-alikes to Cyrillic.
@@ -243,6 +303,16 @@ mod tests {
     fn clean_bounds_length() {
         let long = "а".repeat(10_000);
         assert_eq!(clean(&long).chars().count(), MAX_QUERY_CHARS);
+    }
+
+    #[test]
+    fn kazakh_letters_in_a_latin_word_become_latin() {
+        assert_eq!(super::latin_words("balalar dәrіgerі!"), "balalar darigeri!");
+        // (A Cyrillic word with a Latin look-alike stays as it is, for `word` to fold.)
+        assert_eq!(super::latin_words("дарiгер"), "дарiгер");
+        assert_eq!(super::latin_words("Python-разработчик"), "Python-разработчик");
+        // (A Russian ending on a Latin word has no Kazakh letter: "DevOpsом" stays.)
+        assert_eq!(super::latin_words("DevOpsом"), "DevOpsом");
     }
 
     #[test]
