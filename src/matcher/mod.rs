@@ -1027,6 +1027,13 @@ mod tests {
     }
 
     #[test]
+    fn kazakh_typed_without_its_letters_drops_the_soft_sign_as_kazakh_does() {
+        assert_eq!(listed("мобильди косымшалар азирлеушиси").as_deref(), Some("2512-2-003"));
+        // A Kazakh request to see a doctor is no doctor's job.
+        never_listed(&["Педиатрға жазылғым келеді, балам ауырып жатыр"]);
+    }
+
+    #[test]
     fn a_bare_akusher_asks() {
         // Also the college midwife's qualification; the full title stays listed.
         assert_eq!(m().match_query("акушер").kind, VerdictKind::Unsure);

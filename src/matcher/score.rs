@@ -264,7 +264,12 @@ impl Matcher {
                 // Kazakh typed without its letters ("даригермин" for "дәрігермін") reads as
                 // Russian: when that reading is no word of the index, the Kazakh one is tried.
                 if !t.word.kazakh && self.vocab.id(&stem).is_none() && t.word.folded.chars().any(crate::lang::is_cyrillic) {
-                    let kk = morph::kazakh_stem(&t.word.folded);
+                    // (As a Kazakh word, without the soft sign its loanwords drop: "мобильди".)
+                    let kk = if t.word.folded.contains('ь') && t.word.folded.chars().count() > KK_SIGN_DROP_MIN {
+                        morph::kazakh_stem(&t.word.folded.replace('ь', ""))
+                    } else {
+                        morph::kazakh_stem(&t.word.folded)
+                    };
                     if kk != stem && self.vocab.id(&kk).is_some() {
                         stem = kk;
                     }
@@ -925,6 +930,9 @@ fn word_mask(flags: impl Iterator<Item = bool>) -> u32 {
 
 /// A word right after a generic one must read this well to be no object of another trade (see
 /// `generic_alone`).
+/// A word typed without Kazakh letters is read as Kazakh without its soft sign only from this
+/// many letters on ("мобильди"; not the "иьм" a transliterated "I'm" makes).
+const KK_SIGN_DROP_MIN: usize = 5;
 const OBJECT_READ_MIN: f32 = 0.9;
 
 /// Whether a vocabulary entry `v` read fuzzily for two words joined ("нейро хирургг") keeps the
