@@ -158,10 +158,10 @@ pub fn word(w: &str) -> Word {
 /// as such (its Cyrillic letters would leave it in neither script).
 pub fn latin_words(text: &str) -> std::borrow::Cow<'_, str> {
     let mixed = |w: &str| {
-        let cyrillic = w.chars().filter(|&c| is_cyrillic(c)).count();
-        cyrillic > 0
-            && w.chars().any(|c| is_kazakh_letter(lower(c)))
-            && w.chars().filter(char::is_ascii_alphabetic).count() > cyrillic
+        // (The Kazakh letter first: most words have none, and the counts are not needed then.)
+        let cyrillic = || w.chars().filter(|&c| is_cyrillic(c)).count();
+        w.chars().any(|c| is_kazakh_letter(lower(c)))
+            && w.chars().filter(char::is_ascii_alphabetic).count() > cyrillic()
             && w.chars().all(|c| latin_of(lower(c)).is_some())
     };
     if !text.split(|c: char| !is_word_char(c)).any(mixed) {

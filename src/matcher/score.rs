@@ -157,9 +157,14 @@ impl Scores {
     /// split them — "ТОО «Разработчик Софт» | бухгалтер" has two).
     pub(super) fn fields_of(&self, mask: u32) -> u32 {
         self.segs_of(mask).fold(0u32, |m, s| {
-            let opened = (1..=s.min(31)).filter(|&x| self.field_segs & query::seg_bit(x as u8) != 0).count();
+            let opened = (1..=s.min(31)).filter(|&x| self.opens_field(x)).count();
             m | 1 << opened.min(31)
         })
+    }
+
+    /// Whether segment `seg` opens a field of a CV line (see `Query::field_segs`).
+    pub(super) fn opens_field(&self, seg: u16) -> bool {
+        self.field_segs & query::seg_bit(seg.min(255) as u8) != 0
     }
 
     /// The words of segment `seg`.
@@ -928,11 +933,12 @@ fn word_mask(flags: impl Iterator<Item = bool>) -> u32 {
     flags.enumerate().filter(|(_, f)| *f).fold(0, |m, (j, _)| m | 1 << j)
 }
 
-/// A word right after a generic one must read this well to be no object of another trade (see
-/// `generic_alone`).
 /// A word typed without Kazakh letters is read as Kazakh without its soft sign only from this
 /// many letters on ("мобильди"; not the "иьм" a transliterated "I'm" makes).
 const KK_SIGN_DROP_MIN: usize = 5;
+
+/// A word right after a generic one must read this well to be no object of another trade (see
+/// `generic_alone`).
 const OBJECT_READ_MIN: f32 = 0.9;
 
 /// Whether a vocabulary entry `v` read fuzzily for two words joined ("нейро хирургг") keeps the

@@ -202,17 +202,11 @@ impl Matcher {
     fn one_field_first(&self, sc: &Scores, ranked: &[Candidate], v: Verdict) -> Verdict {
         let Some(top) = v.code.clone().filter(|_| v.kind == VerdictKind::Listed && v.reason != Reason::Code) else { return v };
         let mask = |code: &Code| sc.listed_mask[self.index_of(code)] & !sc.light_mask;
-        let segs = |m: u32| {
-            let mut s: Vec<u16> = sc.segs_of(m).collect();
-            s.dedup();
-            s
-        };
-        let top_segs = segs(mask(&top));
-        let across_fields = top_segs.iter().skip(1).any(|&s| sc.field_segs & query::seg_bit(s.min(255) as u8) != 0);
-        if !across_fields {
+        if sc.fields_of(mask(&top)).count_ones() < 2 {
             return v;
         }
-        match Self::as_good_as(ranked, &top, |c| segs(mask(&c.code)).len() == 1) {
+        let one_seg = |m: u32| m != 0 && sc.segs_of(m).all(|s| sc.segs_of(m).next() == Some(s));
+        match Self::as_good_as(ranked, &top, |c| one_seg(mask(&c.code))) {
             Some(within) => Self::led_by(within, &v),
             None => v,
         }
@@ -488,7 +482,7 @@ impl Matcher {
         // "Nurse Ltd | software developer", "Военный госпиталь | педиатр", "Army | software
         // developer", "ИП Иванов — видеомонтажер".)
         // (Fields, not a sentence's clauses: "was a nurse for 5 years, now a practising OB-GYN".)
-        let field = |s: u16| s == 0 || sc.field_segs & query::seg_bit(s.min(255) as u8) != 0;
+        let field = |s: u16| s == 0 || sc.opens_field(s);
         let mut title_segs = sc.segs_of(nm);
         if let (Some(t), true) = (title_segs.next(), l1 >= UNSURE_MIN && lm & sc.agent_mask != 0 && !sc.named_as_alternative(nm, lm)) {
             let title = sc.seg_mask(t);
